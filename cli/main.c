@@ -1,0 +1,146 @@
+/*
+ * main.c: the streamjob command.  It reads the script, runs it through
+ * the front end (parse, check, plan), and decides what is printed and the
+ * exit status; the library itself never prints.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "exitcode.h"
+#include "options.h"
+#include "lang/diag.h"
+#include "lang/plan.h"
+#include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
+
+/* Scripts are small; a larger file is surely not one. */
+#define SCRIPT_MAX (16 * 1024 * 1024)
+
+static int
+usage_error(const char *msg)
+{
+	fprintf(stderr, "streamjob: %s\nTry 'streamjob --help' for more information.\n", msg);
+	return EXIT_USAGE;
+}
+
+static int
+read_script(const char *path, struct strbuf *sb)
+{
+	FILE *f = fopen(path, "rb");
+	char buf[65536];
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "streamjob: cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		strbuf_add(sb, buf, n);
+		if (sb->len > SCRIPT_MAX) {
+			fprintf(stderr, "streamjob: %s is larger than %d MiB; is it a script?\n",
+			    path, SCRIPT_MAX >> 20);
+			fclose(f);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "streamjob: cannot read %s: %s\n", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+not_yet(const char *what)
+{
+	fprintf(stderr, "streamjob: %s is not available in this version yet\n", what);
+	return EXIT_USAGE;
+}
+
+static int
+run(struct options *o)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct job_options jo = { 0 };
+	struct diags *d;
+	struct plan *plan;
+	const char *name;
+	long ncpus;
+	int status = EXIT_OK;
+
+	if (o->eval != NULL) {
+		strbuf_adds(&text, o->eval);
+		name = "<eval>";
+	} else {
+		if (read_script(o->script, &text) != 0)
+			return EXIT_USAGE;
+		name = o->script;
+	}
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	jo.batch_ms = o->batch_ms;
+	jo.checkpoint = o->checkpoint;
+	jo.parallelism = o->parallelism;
+	jo.once = o->once;
+	jo.ncpus = ncpus > 0 ? (int)ncpus : 1;
+	jo.params = o->params;
+	jo.nparams = o->nparams;
+
+	d = diags_new(name, strbuf_str(&text), text.len);
+	plan = plan_compile(strbuf_str(&text), text.len, &jo, d);
+	if (plan == NULL) {
+		char *msg = diags_format(d);
+		fputs(msg, stderr);
+		free(msg);
+		status = EXIT_USAGE;
+	} else if (o->check) {
+		status = EXIT_OK;
+	} else if (o->explain != EXPLAIN_NONE) {
+		char *out = o->explain == EXPLAIN_DOT ? plan_explain_dot(plan) :
+		    plan_explain_text(plan);
+		fputs(out, stdout);
+		free(out);
+		if (fflush(stdout) != 0 && errno != EPIPE)
+			status = EXIT_RUNTIME;
+	} else if (o->http != NULL) {
+		status = not_yet("--http (the dashboard)");
+	} else {
+		status = not_yet("running a job (use --check or --explain)");
+	}
+	plan_free(plan);
+	diags_free(d);
+	strbuf_release(&text);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	char *err;
+	int status;
+
+	if (options_parse(argc, argv, &o, &err) != 0) {
+		status = usage_error(err);
+		free(err);
+		options_free(&o);
+		return status;
+	}
+	if (o.help) {
+		fputs(options_usage(), stdout);
+		status = EXIT_OK;
+	} else if (o.version) {
+		printf("streamjob %s\n", PACKAGE_VERSION);
+		status = EXIT_OK;
+	} else if (o.inspect != NULL) {
+		status = not_yet("--inspect (checkpoints)");
+	} else
+		status = run(&o);
+	options_free(&o);
+	return status;
+}

@@ -1,0 +1,285 @@
+/*
+ * ast.c: building and printing syntax trees.
+ *
+ * The printer writes an expression back as script text with the fewest
+ * parentheses its precedence allows; --explain shows stages this way and
+ * stage fingerprints hash it, so two spellings of one definition (extra
+ * spaces, comments, redundant parentheses) are the same stage.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ast.h"
+#include "stdlib/arena.h"
+#include "stdlib/number.h"
+#include "stdlib/strbuf.h"
+
+struct expr *
+expr_new(struct arena *a, enum expr_kind kind, struct span span)
+{
+	struct expr *e = arena_zalloc(a, sizeof *e);
+	e->kind = kind;
+	e->span = span;
+	return e;
+}
+
+void
+expr_push(struct arena *a, struct expr *e, struct expr *item)
+{
+	arena_push(a, (void ***)&e->items, &e->nitems, item);
+}
+
+static const char *const expr_op_names[] = {
+	[OP_NEG] = "-", [OP_NOT] = "not",
+	[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%",
+	[OP_EQ] = "==", [OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=",
+	[OP_GT] = ">", [OP_GE] = ">=",
+	[OP_IN] = "in", [OP_NOT_IN] = "not in", [OP_MATCH] = "~", [OP_NOT_MATCH] = "!~",
+	[OP_AND] = "and", [OP_OR] = "or", [OP_COALESCE] = "??",
+};
+
+const char *
+expr_op_name(enum expr_op op)
+{
+	return expr_op_names[op];
+}
+
+/* Precedence levels, loosest first, as in parser.y. */
+enum {
+	LEVEL_EXPR, LEVEL_COALESCE, LEVEL_OR, LEVEL_AND, LEVEL_NOT, LEVEL_CMP,
+	LEVEL_ADD, LEVEL_MUL, LEVEL_UNARY, LEVEL_POSTFIX,
+};
+
+static int
+expr_level(const struct expr *e)
+{
+	switch (e->kind) {
+	case EXPR_LAMBDA:
+	case EXPR_IF:
+	case EXPR_NAMED:
+		return LEVEL_EXPR;
+	case EXPR_UNARY:
+		return e->op == OP_NOT ? LEVEL_NOT : LEVEL_UNARY;
+	case EXPR_BINARY:
+		switch (e->op) {
+		case OP_COALESCE: return LEVEL_COALESCE;
+		case OP_OR: return LEVEL_OR;
+		case OP_AND: return LEVEL_AND;
+		case OP_ADD: case OP_SUB: return LEVEL_ADD;
+		case OP_MUL: case OP_DIV: case OP_MOD: return LEVEL_MUL;
+		default: return LEVEL_CMP;
+		}
+	default:
+		return LEVEL_POSTFIX;
+	}
+}
+
+static void expr_print_at(struct strbuf *, const struct expr *, int level);
+
+static void
+expr_print_string(struct strbuf *sb, const char *s, size_t len)
+{
+	size_t i;
+
+	strbuf_addc(sb, '"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': strbuf_adds(sb, "\\\""); break;
+		case '\\': strbuf_adds(sb, "\\\\"); break;
+		case '\n': strbuf_adds(sb, "\\n"); break;
+		case '\t': strbuf_adds(sb, "\\t"); break;
+		case '\r': strbuf_adds(sb, "\\r"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				strbuf_addf(sb, "\\u%04x", c);
+			else
+				strbuf_addc(sb, (char)c);
+		}
+	}
+	strbuf_addc(sb, '"');
+}
+
+static void
+expr_print_list(struct strbuf *sb, struct expr *const *items, int n, int from)
+{
+	int i;
+
+	for (i = from; i < n; i++) {
+		if (i > from)
+			strbuf_adds(sb, ", ");
+		expr_print_at(sb, items[i], LEVEL_EXPR);
+	}
+}
+
+static void
+expr_print_at(struct strbuf *sb, const struct expr *e, int level)
+{
+	char buf[64];
+	int paren = expr_level(e) < level;
+
+	if (paren)
+		strbuf_addc(sb, '(');
+	switch (e->kind) {
+	case EXPR_NULL: strbuf_adds(sb, "null"); break;
+	case EXPR_BOOL: strbuf_adds(sb, e->i ? "true" : "false"); break;
+	case EXPR_INT: strbuf_addf(sb, "%lld", (long long)e->i); break;
+	case EXPR_FLOAT:
+		number_format_double(buf, e->d);
+		strbuf_adds(sb, buf);
+		break;
+	case EXPR_STRING: expr_print_string(sb, e->s, e->slen); break;
+	case EXPR_DURATION:
+		number_format_duration(buf, sizeof buf, e->i);
+		strbuf_adds(sb, buf);
+		break;
+	case EXPR_SIZE:
+		number_format_size(buf, sizeof buf, e->i);
+		strbuf_adds(sb, buf);
+		break;
+	case EXPR_REGEX:
+		strbuf_addc(sb, '/');
+		strbuf_add(sb, e->s, e->slen);
+		strbuf_addc(sb, '/');
+		strbuf_adds(sb, e->flags);
+		break;
+	case EXPR_NAME: strbuf_adds(sb, e->s); break;
+	case EXPR_ELEM: strbuf_addc(sb, '_'); break;
+	case EXPR_PARAM: strbuf_addf(sb, "$%s", e->s); break;
+	case EXPR_TUPLE:
+		strbuf_addc(sb, '(');
+		expr_print_list(sb, e->items, e->nitems, 0);
+		if (e->nitems == 1)
+			strbuf_addc(sb, ',');
+		strbuf_addc(sb, ')');
+		break;
+	case EXPR_LIST:
+		strbuf_addc(sb, '[');
+		expr_print_list(sb, e->items, e->nitems, 0);
+		strbuf_addc(sb, ']');
+		break;
+	case EXPR_MAP:
+		strbuf_addc(sb, '{');
+		for (int i = 0; i + 1 < e->nitems; i += 2) {
+			if (i > 0)
+				strbuf_adds(sb, ", ");
+			if (e->items[i]->kind == EXPR_STRING)
+				expr_print_string(sb, e->items[i]->s, e->items[i]->slen);
+			else {
+				strbuf_addc(sb, '(');
+				expr_print_at(sb, e->items[i], LEVEL_EXPR);
+				strbuf_addc(sb, ')');
+			}
+			strbuf_adds(sb, ": ");
+			expr_print_at(sb, e->items[i + 1], LEVEL_EXPR);
+		}
+		strbuf_addc(sb, '}');
+		break;
+	case EXPR_UNARY:
+		if (e->op == OP_NOT) {
+			strbuf_adds(sb, "not ");
+			expr_print_at(sb, e->a, LEVEL_NOT);
+		} else {
+			strbuf_adds(sb, "-");
+			expr_print_at(sb, e->a, LEVEL_UNARY);
+		}
+		break;
+	case EXPR_BINARY: {
+		int l = expr_level(e);
+		/* ?? groups to the right, the others to the left; comparisons
+		 * do not chain, so both sides sit one level tighter. */
+		int left = e->op == OP_COALESCE || l == LEVEL_CMP ? l + 1 : l;
+		int right = e->op == OP_COALESCE ? l : l + 1;
+		expr_print_at(sb, e->a, left);
+		strbuf_addf(sb, " %s ", expr_op_names[e->op]);
+		expr_print_at(sb, e->b, right);
+		break;
+	}
+	case EXPR_CALL:
+		if (e->method && e->nitems > 0) {
+			expr_print_at(sb, e->items[0], LEVEL_POSTFIX);
+			strbuf_addf(sb, ".%s(", e->s);
+			expr_print_list(sb, e->items, e->nitems, 1);
+		} else {
+			strbuf_addf(sb, "%s(", e->s);
+			expr_print_list(sb, e->items, e->nitems, 0);
+		}
+		strbuf_addc(sb, ')');
+		break;
+	case EXPR_INDEX:
+		expr_print_at(sb, e->a, LEVEL_POSTFIX);
+		strbuf_addc(sb, '[');
+		expr_print_at(sb, e->b, LEVEL_EXPR);
+		strbuf_addc(sb, ']');
+		break;
+	case EXPR_FIELD:
+		expr_print_at(sb, e->a, LEVEL_POSTFIX);
+		strbuf_addf(sb, ".%s", e->s);
+		break;
+	case EXPR_IF:
+		strbuf_adds(sb, "if ");
+		expr_print_at(sb, e->a, LEVEL_EXPR);
+		strbuf_adds(sb, " then ");
+		expr_print_at(sb, e->b, LEVEL_EXPR);
+		strbuf_adds(sb, " else ");
+		expr_print_at(sb, e->c, LEVEL_EXPR);
+		break;
+	case EXPR_LAMBDA:
+		if (e->nitems == 1 && e->items[0]->kind == EXPR_NAME)
+			strbuf_adds(sb, e->items[0]->s);
+		else {
+			strbuf_addc(sb, '(');
+			expr_print_list(sb, e->items, e->nitems, 0);
+			strbuf_addc(sb, ')');
+		}
+		strbuf_adds(sb, " => ");
+		expr_print_at(sb, e->a, LEVEL_EXPR);
+		break;
+	case EXPR_NAMED:
+		strbuf_addf(sb, "%s=", e->s);
+		expr_print_at(sb, e->a, LEVEL_EXPR);
+		break;
+	}
+	if (paren)
+		strbuf_addc(sb, ')');
+}
+
+void
+expr_print(struct strbuf *sb, const struct expr *e)
+{
+	expr_print_at(sb, e, LEVEL_EXPR);
+}
+
+void
+segment_print(struct strbuf *sb, const struct segment *seg)
+{
+	int i;
+
+	switch (seg->form) {
+	case SEG_WORD:
+		strbuf_adds(sb, seg->head);
+		if (seg->arg != NULL) {
+			strbuf_addc(sb, ' ');
+			/* A lambda or if would swallow the clauses that follow. */
+			expr_print_at(sb, seg->arg,
+			    seg->nclauses > 0 ? LEVEL_COALESCE : LEVEL_EXPR);
+		}
+		break;
+	case SEG_CALL:
+		strbuf_addf(sb, "%s(", seg->head);
+		expr_print_list(sb, seg->args, seg->nargs, 0);
+		strbuf_addc(sb, ')');
+		break;
+	case SEG_LIST:
+		expr_print(sb, seg->arg);
+		break;
+	}
+	for (i = 0; i < seg->nclauses; i++) {
+		strbuf_addf(sb, " %s", seg->clauses[i]->word);
+		if (seg->clauses[i]->arg != NULL) {
+			strbuf_addc(sb, ' ');
+			expr_print_at(sb, seg->clauses[i]->arg,
+			    i + 1 < seg->nclauses ? LEVEL_COALESCE : LEVEL_EXPR);
+		}
+	}
+}

@@ -1,0 +1,132 @@
+/*
+ * ast.h: the syntax tree of a script, as the parser builds it.
+ *
+ * The grammar knows the shape of the language but not its words: a
+ * pipeline is a list of segments, each a head word with an optional
+ * argument and trailing clauses ("window 6s slide 4s as w"), and the
+ * checker decides what the head words mean by looking them up in the
+ * catalog.  So stage, source, sink and clause names are never reserved.
+ *
+ * Every node lives in the program's arena and keeps its span.  Fields
+ * named "aux" and the shape fields are filled in by the checker.
+ */
+#ifndef AST_H
+#define AST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "span.h"
+
+struct arena;
+
+enum expr_kind {
+	EXPR_NULL,
+	EXPR_BOOL,
+	EXPR_INT,
+	EXPR_FLOAT,
+	EXPR_STRING,
+	EXPR_DURATION,		/* i: milliseconds */
+	EXPR_SIZE,		/* i: bytes */
+	EXPR_REGEX,		/* s: pattern, flags: flag letters */
+	EXPR_NAME,		/* s: a name (lambda parameter, table, stream) */
+	EXPR_ELEM,		/* _ */
+	EXPR_PARAM,		/* s: the NAME of $NAME */
+	EXPR_TUPLE,		/* items */
+	EXPR_LIST,		/* items */
+	EXPR_MAP,		/* items: key, value, key, value, ... */
+	EXPR_UNARY,		/* op, a */
+	EXPR_BINARY,		/* op, a, b */
+	EXPR_CALL,		/* s: function, items: arguments; method: x.f() */
+	EXPR_INDEX,		/* a[b] */
+	EXPR_FIELD,		/* a.s */
+	EXPR_IF,		/* if a then b else c */
+	EXPR_LAMBDA,		/* items: parameter patterns, a: body */
+	EXPR_NAMED,		/* s=a: a named argument */
+};
+
+enum expr_op {
+	OP_NEG, OP_NOT,
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_IN, OP_NOT_IN, OP_MATCH, OP_NOT_MATCH,
+	OP_AND, OP_OR, OP_COALESCE,
+};
+
+struct expr {
+	enum expr_kind kind;
+	struct span span;
+	enum expr_op op;
+	int64_t i;		/* INT, BOOL, DURATION, SIZE */
+	double d;		/* FLOAT */
+	char *s;		/* STRING bytes, names, regex pattern */
+	size_t slen;		/* length of s (strings may hold NUL) */
+	char *flags;		/* REGEX flags */
+	int method;		/* CALL written as a.f(...) */
+	struct expr *a, *b, *c;
+	struct expr **items;
+	int nitems;
+	void *aux;		/* checker: compiled regex, builtin, ... */
+};
+
+/* A clause after a segment's argument: "slide 4s", "desc", "as totals". */
+struct clause {
+	char *word;
+	struct span span;	/* of the word */
+	struct expr *arg;	/* NULL when the clause has none */
+};
+
+enum segment_form {
+	SEG_WORD,		/* head [argument] [clauses] */
+	SEG_CALL,		/* head(arguments) [clauses] */
+	SEG_LIST,		/* [ ... ]: a table literal */
+};
+
+struct segment {
+	enum segment_form form;
+	struct span span;	/* the whole segment */
+	char *head;
+	struct span head_span;
+	struct expr *arg;	/* SEG_WORD: optional; SEG_LIST: the list */
+	struct expr **args;	/* SEG_CALL */
+	int nargs;
+	struct clause **clauses;
+	int nclauses;
+};
+
+enum stmt_kind {
+	STMT_PIPE,		/* segment | segment | ... (or a setting) */
+	STMT_ASSIGN,		/* head NAME = segment | ... (let, table) */
+};
+
+struct stmt {
+	enum stmt_kind kind;
+	struct span span;
+	char *head;		/* ASSIGN: "let", "table", ... */
+	struct span head_span;
+	char *name;		/* ASSIGN: the name defined */
+	struct span name_span;
+	struct segment **segs;
+	int nsegs;
+};
+
+struct program {
+	struct arena *arena;
+	struct stmt **stmts;
+	int nstmts;
+};
+
+struct expr *expr_new(struct arena *, enum expr_kind, struct span);
+void expr_push(struct arena *, struct expr *, struct expr *item);
+const char *expr_op_name(enum expr_op);
+
+/*
+ * Print e as script text, fully parenthesised where precedence needs it, so
+ * that printing the parse of the output gives the same text.  Used by
+ * --explain and by stage fingerprints.
+ */
+struct strbuf;
+void expr_print(struct strbuf *, const struct expr *);
+void segment_print(struct strbuf *, const struct segment *);
+
+#endif

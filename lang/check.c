@@ -1,0 +1,1949 @@
+/*
+ * check.c: the checker.  It resolves the syntax tree against the catalog
+ * and the built-ins and reports every error of a script, each at the span
+ * it is about:
+ *
+ *   - settings: constants of the right kind, each set once;
+ *   - tables and let streams: defined once, before use;
+ *   - pipelines: a source, stages, a sink, each word known (else "did you
+ *     mean"), arguments and clauses as the descriptor says;
+ *   - expressions: names, functions and their arity, regexes compiled;
+ *   - shapes: stages that need (key, value) pairs get them;
+ *   - windows in multiples of the batch interval, guarantees against the
+ *     sinks and the checkpoint, --once against sources that never end.
+ *
+ * It goes on after an error with what it knows (an unknown shape), so one
+ * run reports all errors.  The result is a struct stage per segment.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "diag.h"
+#include "plan.h"
+#include "suggest.h"
+#include "stdlib/arena.h"
+#include "stdlib/builtin.h"
+#include "stdlib/number.h"
+#include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
+
+#define DEFAULT_BATCH_MS 1000
+#define DEFAULT_BLOCK_MS 200
+#define DEFAULT_BUFFER (64 * 1024 * 1024)
+#define MAX_PARALLELISM 1024
+
+struct binding {
+	const char *name;
+	struct shape *shape;
+	struct binding *next;
+};
+
+struct scope {
+	struct shape *elem;	/* the shape of _, or NULL where _ is undefined */
+	int in_lambda;
+	struct binding *vars;
+};
+
+struct checker {
+	struct plan *plan;
+	struct arena *a;
+	struct diags *d;
+	const struct job_options *opt;
+	struct span setting_span[OP__COUNT];
+	int setting_seen[OP__COUNT];
+	struct span guarantee_span;
+	struct stage **sinks;
+	int nsinks;
+	struct stage **named;	/* stages with "as NAME" */
+	int nnamed;
+	int stmt_index;		/* the statement being checked */
+};
+
+/* What a constant expression evaluates to. */
+enum cv_kind { CV_BAD, CV_NULL, CV_BOOL, CV_INT, CV_FLOAT, CV_STRING, CV_DURATION,
+	CV_SIZE, CV_OTHER };
+
+struct cval {
+	enum cv_kind k;
+	int64_t i;
+	double d;
+	const char *s;
+	int from_param;		/* a string from NAME=VALUE: may read as a unit */
+};
+
+static struct shape shape_any = { SHAPE_ANY, 0, NULL, NULL };
+static struct shape shape_null = { SHAPE_NULL, 0, NULL, NULL };
+static struct shape shape_bool = { SHAPE_BOOL, 0, NULL, NULL };
+static struct shape shape_int = { SHAPE_INT, 0, NULL, NULL };
+static struct shape shape_float = { SHAPE_FLOAT, 0, NULL, NULL };
+static struct shape shape_number = { SHAPE_NUMBER, 0, NULL, NULL };
+static struct shape shape_string = { SHAPE_STRING, 0, NULL, NULL };
+static struct shape shape_map = { SHAPE_MAP, 0, NULL, NULL };
+static struct shape shape_list_any = { SHAPE_LIST, 0, NULL, &shape_any };
+static struct shape shape_list_string = { SHAPE_LIST, 0, NULL, &shape_string };
+
+static struct shape *check_expr(struct checker *, struct expr *, struct scope *);
+
+/* ---- shapes ---- */
+
+static struct shape *
+shape_tuple(struct checker *c, int n, struct shape **items)
+{
+	struct shape *s = arena_zalloc(c->a, sizeof *s);
+	s->kind = SHAPE_TUPLE;
+	s->n = n;
+	s->items = arena_alloc(c->a, (size_t)(n > 0 ? n : 1) * sizeof *s->items);
+	for (int i = 0; i < n; i++)
+		s->items[i] = items != NULL && items[i] != NULL ? items[i] : &shape_any;
+	return s;
+}
+
+static struct shape *
+shape_pair(struct checker *c, struct shape *k, struct shape *v)
+{
+	struct shape *items[2] = { k, v };
+	return shape_tuple(c, 2, items);
+}
+
+static struct shape *
+shape_list(struct checker *c, struct shape *elem)
+{
+	struct shape *s = arena_zalloc(c->a, sizeof *s);
+	s->kind = SHAPE_LIST;
+	s->elem = elem != NULL ? elem : &shape_any;
+	return s;
+}
+
+static int
+shape_numeric(const struct shape *s)
+{
+	return s->kind == SHAPE_INT || s->kind == SHAPE_FLOAT || s->kind == SHAPE_NUMBER;
+}
+
+/* The least shape both a and b fit. */
+static struct shape *
+shape_join(struct checker *c, struct shape *a, struct shape *b)
+{
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	if (a->kind == SHAPE_ANY || b->kind == SHAPE_ANY)
+		return &shape_any;
+	if (a->kind == SHAPE_TUPLE && b->kind == SHAPE_TUPLE && a->n == b->n) {
+		struct shape *s = shape_tuple(c, a->n, NULL);
+		for (int i = 0; i < a->n; i++)
+			s->items[i] = shape_join(c, a->items[i], b->items[i]);
+		return s;
+	}
+	if (a->kind == SHAPE_LIST && b->kind == SHAPE_LIST)
+		return shape_list(c, shape_join(c, a->elem, b->elem));
+	if (shape_numeric(a) && shape_numeric(b))
+		return a->kind == b->kind ? a : &shape_number;
+	if (a->kind == b->kind && a->kind != SHAPE_TUPLE)
+		return a;
+	return &shape_any;
+}
+
+int
+shape_not_pair(const struct shape *s)
+{
+	return s != NULL && s->kind != SHAPE_ANY &&
+	    !(s->kind == SHAPE_TUPLE && s->n == 2);
+}
+
+const char *
+shape_describe(const struct shape *s, char *buf, size_t size)
+{
+	switch (s->kind) {
+	case SHAPE_ANY: return "values";
+	case SHAPE_NULL: return "nulls";
+	case SHAPE_BOOL: return "booleans";
+	case SHAPE_INT: return "integers";
+	case SHAPE_FLOAT: case SHAPE_NUMBER: return "numbers";
+	case SHAPE_STRING: return "strings";
+	case SHAPE_LIST: return "lists";
+	case SHAPE_MAP: return "maps";
+	case SHAPE_TUPLE:
+		if (s->n == 2)
+			return "pairs";
+		snprintf(buf, size, "tuples of %d", s->n);
+		return buf;
+	}
+	return "values";
+}
+
+/* ---- errors ---- */
+
+#define ERR(c, span, ...) diag_error((c)->d, (span), __VA_ARGS__)
+
+static void
+err_suggest(struct checker *c, struct span span, const char *what,
+    const char *word, const char *const *cands, int n)
+{
+	const char *s = suggest(word, cands, n);
+
+	if (s != NULL)
+		ERR(c, span, "unknown %s '%s' (did you mean '%s'?)", what, word, s);
+	else
+		ERR(c, span, "unknown %s '%s'", what, word);
+}
+
+/* Names of the catalog entries of a role, for suggestions. */
+static const char **
+role_names(struct checker *c, enum op_role role, int also_sinks, int *n)
+{
+	int total, i;
+	const struct op_desc *all = catalog_all(&total);
+	const char **v = arena_alloc(c->a, (size_t)(total + 1) * sizeof *v);
+
+	*n = 0;
+	for (i = 0; i < total; i++)
+		if (all[i].role == role || (also_sinks && all[i].role == ROLE_SINK))
+			v[(*n)++] = all[i].name;
+	return v;
+}
+
+/* ---- lookups ---- */
+
+static struct table_def *
+find_table(struct checker *c, const char *name)
+{
+	for (int i = 0; i < c->plan->ntables; i++)
+		if (strcmp(c->plan->tables[i]->name, name) == 0)
+			return c->plan->tables[i];
+	return NULL;
+}
+
+static struct pipeline *
+find_let(struct checker *c, const char *name)
+{
+	for (int i = 0; i < c->plan->npipelines; i++) {
+		struct pipeline *p = c->plan->pipelines[i];
+		if (p->kind == PIPELINE_LET && strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* A let or table defined by a later statement, for a better message. */
+static struct stmt *
+find_later_definition(struct checker *c, const char *name)
+{
+	struct program *prog = c->plan->prog;
+
+	for (int i = c->stmt_index + 1; i < prog->nstmts; i++) {
+		struct stmt *st = prog->stmts[i];
+		if (st->kind == STMT_ASSIGN && strcmp(st->name, name) == 0)
+			return st;
+	}
+	return NULL;
+}
+
+static const struct param *
+find_param(struct checker *c, const char *name)
+{
+	for (int i = 0; i < c->opt->nparams; i++)
+		if (strcmp(c->opt->params[i].name, name) == 0)
+			return &c->opt->params[i];
+	return NULL;
+}
+
+static void
+err_unset_param(struct checker *c, struct expr *e)
+{
+	ERR(c, e->span, "parameter $%s has no value: pass %s=VALUE, or give a default with $%s ?? VALUE",
+	    e->s, e->s, e->s);
+}
+
+/* ---- constants ---- */
+
+/* A NAME=VALUE value: a number when it reads as one, else a string. */
+static struct cval
+param_value(const char *text)
+{
+	struct cval v = { CV_STRING, 0, 0, text, 1 };
+	char *end;
+
+	if (*text != '\0') {
+		errno = 0;
+		long long i = strtoll(text, &end, 10);
+		if (*end == '\0' && errno == 0) {
+			v.k = CV_INT;
+			v.i = i;
+			return v;
+		}
+		double d = strtod(text, &end);
+		if (*end == '\0' && (text[0] == '-' || text[0] == '.' ||
+		    (text[0] >= '0' && text[0] <= '9'))) {
+			v.k = CV_FLOAT;
+			v.d = d;
+			return v;
+		}
+	}
+	return v;
+}
+
+/*
+ * Evaluate a constant expression: literals, parameters, ??, unary minus,
+ * arithmetic on numbers and durations, + on strings.  Anything else is
+ * CV_BAD (the caller says what was expected); an unset parameter outside
+ * the left of ?? is reported here.
+ */
+static struct cval
+const_eval(struct checker *c, struct expr *e, int guarded)
+{
+	struct cval v = { CV_BAD, 0, 0, NULL, 0 }, a, b;
+
+	switch (e->kind) {
+	case EXPR_NULL: v.k = CV_NULL; return v;
+	case EXPR_BOOL: v.k = CV_BOOL; v.i = e->i; return v;
+	case EXPR_INT: v.k = CV_INT; v.i = e->i; return v;
+	case EXPR_FLOAT: v.k = CV_FLOAT; v.d = e->d; return v;
+	case EXPR_STRING: v.k = CV_STRING; v.s = e->s; return v;
+	case EXPR_DURATION: v.k = CV_DURATION; v.i = e->i; return v;
+	case EXPR_SIZE: v.k = CV_SIZE; v.i = e->i; return v;
+	case EXPR_PARAM: {
+		const struct param *p = find_param(c, e->s);
+		if (p != NULL)
+			return param_value(p->value);
+		if (!guarded)
+			err_unset_param(c, e);
+		v.k = guarded ? CV_NULL : CV_NULL;
+		return v;
+	}
+	case EXPR_BINARY:
+		if (e->op == OP_COALESCE) {
+			a = const_eval(c, e->a, 1);
+			if (a.k != CV_NULL)
+				return a;
+			return const_eval(c, e->b, guarded);
+		}
+		a = const_eval(c, e->a, guarded);
+		b = const_eval(c, e->b, guarded);
+		if (a.k == CV_BAD || b.k == CV_BAD)
+			return v;
+		if (e->op == OP_ADD && a.k == CV_STRING && b.k == CV_STRING) {
+			v.k = CV_STRING;
+			v.s = arena_strdup(c->a, xasprintf("%s%s", a.s, b.s));
+			return v;
+		}
+		if ((a.k == CV_INT || a.k == CV_DURATION || a.k == CV_SIZE) &&
+		    (b.k == CV_INT || b.k == CV_DURATION || b.k == CV_SIZE)) {
+			int64_t r;
+			int ok = 1;
+			switch (e->op) {
+			case OP_ADD: ok = !__builtin_add_overflow(a.i, b.i, &r); break;
+			case OP_SUB: ok = !__builtin_sub_overflow(a.i, b.i, &r); break;
+			case OP_MUL: ok = !__builtin_mul_overflow(a.i, b.i, &r); break;
+			default: return v;
+			}
+			if (!ok) {
+				ERR(c, e->span, "integer overflow in a constant");
+				return v;
+			}
+			v.k = a.k != CV_INT ? a.k : b.k;
+			v.i = r;
+			return v;
+		}
+		return v;
+	case EXPR_UNARY:
+		if (e->op != OP_NEG)
+			return v;
+		a = const_eval(c, e->a, guarded);
+		if (a.k == CV_INT && a.i != INT64_MIN) {
+			a.i = -a.i;
+			return a;
+		}
+		if (a.k == CV_FLOAT) {
+			a.d = -a.d;
+			return a;
+		}
+		return v;
+	case EXPR_TUPLE: case EXPR_LIST: case EXPR_MAP:
+		v.k = CV_OTHER;
+		return v;
+	default:
+		return v;
+	}
+}
+
+static void
+free_string(void *p)
+{
+	free(p);
+}
+
+/* ---- regular expressions ---- */
+
+static void
+check_regex(struct checker *c, struct expr *e)
+{
+	uint32_t opts = 0;
+	int errcode;
+	PCRE2_SIZE off;
+	pcre2_code *code;
+
+	for (const char *f = e->flags; *f != '\0'; f++) {
+		switch (*f) {
+		case 'i': opts |= PCRE2_CASELESS; break;
+		case 'm': opts |= PCRE2_MULTILINE; break;
+		case 's': opts |= PCRE2_DOTALL; break;
+		case 'x': opts |= PCRE2_EXTENDED; break;
+		case 'u': opts |= PCRE2_UTF | PCRE2_UCP; break;
+		default:
+			ERR(c, e->span, "unknown regex flag '%c' (flags: i m s x u)", *f);
+			return;
+		}
+	}
+	code = pcre2_compile((PCRE2_SPTR)e->s, e->slen, opts, &errcode, &off, NULL);
+	if (code == NULL) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(errcode, msg, sizeof msg);
+		ERR(c, e->span, "invalid regular expression: %s (at offset %zu)",
+		    (const char *)msg, (size_t)off);
+		return;
+	}
+	e->aux = code;
+	arena_push(c->a, &c->plan->regexes, &c->plan->nregexes, code);
+}
+
+/* ---- expressions ---- */
+
+static struct binding *
+scope_lookup(struct scope *s, const char *name)
+{
+	for (struct binding *b = s->vars; b != NULL; b = b->next)
+		if (strcmp(b->name, name) == 0)
+			return b;
+	return NULL;
+}
+
+static int
+pattern_has(struct expr *p, const char *name)
+{
+	if (p->kind == EXPR_NAME)
+		return strcmp(p->s, name) == 0;
+	if (p->kind == EXPR_TUPLE)
+		for (int i = 0; i < p->nitems; i++)
+			if (pattern_has(p->items[i], name))
+				return 1;
+	return 0;
+}
+
+/*
+ * Bind the names of a lambda parameter pattern (a name, '_', or a tuple of
+ * patterns) to the parts of shape s, reporting patterns that cannot match.
+ */
+static void
+bind_pattern(struct checker *c, struct scope *sc, struct expr *p, struct shape *s,
+    struct expr *whole)
+{
+	char buf[32];
+
+	switch (p->kind) {
+	case EXPR_ELEM:
+		return;
+	case EXPR_NAME: {
+		struct binding *b = arena_zalloc(c->a, sizeof *b);
+		/* A name twice in one pattern: the second hides the first. */
+		for (struct binding *o = sc->vars; o != NULL; o = o->next)
+			if (o->name == p->s)
+				break;
+		b->name = p->s;
+		b->shape = s != NULL ? s : &shape_any;
+		b->next = sc->vars;
+		sc->vars = b;
+		return;
+	}
+	case EXPR_TUPLE:
+		if (s != NULL && s->kind != SHAPE_ANY &&
+		    !(s->kind == SHAPE_TUPLE && s->n == p->nitems)) {
+			ERR(c, p->span, "the pattern needs %s, but the values here are %s",
+			    p->nitems == 2 ? "pairs" : "tuples of that size",
+			    shape_describe(s, buf, sizeof buf));
+			s = NULL;
+		}
+		for (int i = 0; i < p->nitems; i++) {
+			struct expr *item = p->items[i];
+			if (item->kind == EXPR_NAME) {
+				for (int j = 0; j < i; j++)
+					if (pattern_has(p->items[j], item->s))
+						ERR(c, item->span, "parameter '%s' is named twice", item->s);
+			}
+			bind_pattern(c, sc, item,
+			    s != NULL && s->kind == SHAPE_TUPLE ? s->items[i] : &shape_any, whole);
+		}
+		return;
+	default:
+		ERR(c, p->span, "a lambda's parameters must be names or tuples of names");
+	}
+}
+
+static struct shape *
+result_shape(enum builtin_result r)
+{
+	switch (r) {
+	case RES_NULL: return &shape_null;
+	case RES_BOOL: return &shape_bool;
+	case RES_INT: return &shape_int;
+	case RES_NUMBER: return &shape_any;	/* may be null */
+	case RES_STRING: return &shape_string;
+	case RES_LIST_OF_STRING: return &shape_list_string;
+	case RES_LIST: return &shape_list_any;
+	case RES_MAP: return &shape_map;
+	default: return &shape_any;
+	}
+}
+
+static struct shape *
+check_call(struct checker *c, struct expr *e, struct scope *sc)
+{
+	const struct builtin *b = builtin_find(e->s);
+	int n, i, nb;
+
+	for (i = 0; i < e->nitems; i++) {
+		struct expr *arg = e->items[i];
+		if (arg->kind == EXPR_NAMED) {
+			ERR(c, arg->span, "%s takes no named argument '%s'", e->s, arg->s);
+			check_expr(c, arg->a, sc);
+		} else if (arg->kind == EXPR_LAMBDA) {
+			ERR(c, arg->span, "a lambda cannot be passed to %s", e->s);
+		} else
+			check_expr(c, arg, sc);
+	}
+	if (b == NULL) {
+		const struct builtin *all = builtin_all(&nb);
+		const char **names = arena_alloc(c->a, (size_t)nb * sizeof *names);
+		const struct op_desc *d = catalog_find_any(e->s);
+		for (i = 0; i < nb; i++)
+			names[i] = all[i].name;
+		if (d != NULL && d->role != ROLE_SETTING)
+			ERR(c, e->span, "%s is a %s, not a function", e->s,
+			    catalog_role_name(d->role));
+		else if (strcmp(e->s, "file") == 0)
+			ERR(c, e->span, "file(\"PATH\") is only for table NAME = file(\"PATH\")");
+		else
+			err_suggest(c, e->span, "function", e->s, names, nb);
+		return &shape_any;
+	}
+	n = e->nitems;
+	if (n < b->min_args || n > b->max_args) {
+		if (b->min_args == b->max_args)
+			ERR(c, e->span, "%s takes %d argument%s, got %d (%s)", b->name,
+			    b->min_args, b->min_args == 1 ? "" : "s", n, b->usage);
+		else
+			ERR(c, e->span, "%s takes %d to %d arguments, got %d (%s)", b->name,
+			    b->min_args, b->max_args, n, b->usage);
+	}
+	for (i = 0; i < n; i++)
+		if (e->items[i]->kind == EXPR_REGEX && b->regex_arg != i + 1)
+			ERR(c, e->items[i]->span, "argument %d of %s is not a regex (%s)",
+			    i + 1, b->name, b->usage);
+	return result_shape(b->result);
+}
+
+static struct shape *
+check_name(struct checker *c, struct expr *e, struct scope *sc)
+{
+	struct binding *b = scope_lookup(sc, e->s);
+	const char *cands[64];
+	int n = 0;
+
+	if (b != NULL)
+		return b->shape;
+	if (find_table(c, e->s) != NULL) {
+		ERR(c, e->span, "%s is a table; use it with in, join, leftJoin or except", e->s);
+		return &shape_any;
+	}
+	if (find_let(c, e->s) != NULL) {
+		ERR(c, e->span, "%s is a stream, not a value", e->s);
+		return &shape_any;
+	}
+	if (builtin_find(e->s) != NULL) {
+		ERR(c, e->span, "%s is a function; call it as %s(...)", e->s, e->s);
+		return &shape_any;
+	}
+	for (struct binding *v = sc->vars; v != NULL && n < 60; v = v->next)
+		cands[n++] = v->name;
+	for (int i = 0; i < c->plan->ntables && n < 63; i++)
+		cands[n++] = c->plan->tables[i]->name;
+	if (sc->elem == NULL && !sc->in_lambda)
+		err_suggest(c, e->span, "name", e->s, cands, n);
+	else if (sc->elem != NULL) {
+		const char *s = suggest(e->s, cands, n);
+		if (s != NULL)
+			ERR(c, e->span, "unknown name '%s' (did you mean '%s'?)", e->s, s);
+		else
+			ERR(c, e->span, "unknown name '%s' (the element is _)", e->s);
+	} else
+		err_suggest(c, e->span, "name", e->s, cands, n);
+	return &shape_any;
+}
+
+static struct shape *
+check_binary(struct checker *c, struct expr *e, struct scope *sc)
+{
+	struct shape *a, *b;
+
+	if (e->op == OP_COALESCE) {
+		if (e->a->kind == EXPR_PARAM) {
+			const struct param *p = find_param(c, e->a->s);
+			a = p != NULL ? check_expr(c, e->a, sc) : &shape_null;
+		} else
+			a = check_expr(c, e->a, sc);
+		b = check_expr(c, e->b, sc);
+		return a->kind == SHAPE_NULL ? b : shape_join(c, a, b);
+	}
+	if ((e->op == OP_IN || e->op == OP_NOT_IN) && e->b->kind == EXPR_NAME &&
+	    scope_lookup(sc, e->b->s) == NULL && find_table(c, e->b->s) != NULL) {
+		check_expr(c, e->a, sc);
+		return &shape_bool;
+	}
+	a = check_expr(c, e->a, sc);
+	b = check_expr(c, e->b, sc);
+	switch (e->op) {
+	case OP_ADD:
+		if (a->kind == SHAPE_STRING && b->kind == SHAPE_STRING)
+			return &shape_string;
+		/* FALLTHROUGH */
+	case OP_SUB: case OP_MUL: case OP_MOD:
+		if (a->kind == SHAPE_INT && b->kind == SHAPE_INT)
+			return &shape_int;
+		return &shape_number;
+	case OP_DIV:
+		return &shape_float;
+	default:
+		return &shape_bool;
+	}
+}
+
+static struct shape *
+check_expr(struct checker *c, struct expr *e, struct scope *sc)
+{
+	struct shape *s;
+	int i;
+
+	switch (e->kind) {
+	case EXPR_NULL: return &shape_null;
+	case EXPR_BOOL: return &shape_bool;
+	case EXPR_INT: case EXPR_DURATION: case EXPR_SIZE: return &shape_int;
+	case EXPR_FLOAT: return &shape_float;
+	case EXPR_STRING: return &shape_string;
+	case EXPR_REGEX:
+		check_regex(c, e);
+		return &shape_any;
+	case EXPR_NAME:
+		return check_name(c, e, sc);
+	case EXPR_ELEM:
+		if (sc->elem != NULL)
+			return sc->elem;
+		if (sc->in_lambda)
+			ERR(c, e->span, "_ is not defined inside a lambda; use its parameters");
+		else
+			ERR(c, e->span, "_ is not defined here");
+		return &shape_any;
+	case EXPR_PARAM: {
+		const struct param *p = find_param(c, e->s);
+		struct cval v;
+		if (p == NULL) {
+			err_unset_param(c, e);
+			return &shape_any;
+		}
+		v = param_value(p->value);
+		return v.k == CV_INT ? &shape_int : v.k == CV_FLOAT ? &shape_float : &shape_string;
+	}
+	case EXPR_TUPLE:
+		s = shape_tuple(c, e->nitems, NULL);
+		for (i = 0; i < e->nitems; i++) {
+			if (e->items[i]->kind == EXPR_NAMED) {
+				ERR(c, e->items[i]->span,
+				    "a named value (%s=...) belongs in a function's arguments", e->items[i]->s);
+				continue;
+			}
+			s->items[i] = check_expr(c, e->items[i], sc);
+		}
+		return s;
+	case EXPR_LIST:
+		s = NULL;
+		for (i = 0; i < e->nitems; i++) {
+			if (e->items[i]->kind == EXPR_NAMED) {
+				ERR(c, e->items[i]->span,
+				    "a named value (%s=...) belongs in a function's arguments", e->items[i]->s);
+				continue;
+			}
+			s = shape_join(c, s, check_expr(c, e->items[i], sc));
+		}
+		return shape_list(c, s);
+	case EXPR_MAP:
+		for (i = 0; i < e->nitems; i++)
+			check_expr(c, e->items[i], sc);
+		return &shape_map;
+	case EXPR_UNARY:
+		s = check_expr(c, e->a, sc);
+		if (e->op == OP_NOT)
+			return &shape_bool;
+		return s->kind == SHAPE_INT || s->kind == SHAPE_FLOAT ? s : &shape_number;
+	case EXPR_BINARY:
+		return check_binary(c, e, sc);
+	case EXPR_CALL:
+		return check_call(c, e, sc);
+	case EXPR_INDEX:
+		s = check_expr(c, e->a, sc);
+		check_expr(c, e->b, sc);
+		if (s->kind == SHAPE_TUPLE && e->b->kind == EXPR_INT) {
+			if (e->b->i >= 0 && e->b->i < s->n)
+				return s->items[e->b->i];
+			return &shape_null;	/* a missing index is null */
+		}
+		if (s->kind == SHAPE_LIST)
+			return s->elem;
+		return &shape_any;
+	case EXPR_FIELD:
+		check_expr(c, e->a, sc);
+		return &shape_any;
+	case EXPR_IF:
+		check_expr(c, e->a, sc);
+		return shape_join(c, check_expr(c, e->b, sc), check_expr(c, e->c, sc));
+	case EXPR_LAMBDA:
+		ERR(c, e->span, "a lambda is only allowed as the argument of a stage");
+		return &shape_any;
+	case EXPR_NAMED:
+		ERR(c, e->span, "a named value (%s=...) belongs in a function's arguments", e->s);
+		return &shape_any;
+	}
+	return &shape_any;
+}
+
+/* An expression of one element: "_ + 1", or a lambda "x => x + 1". */
+static struct shape *
+check_element_fn(struct checker *c, struct expr *e, struct shape *elem)
+{
+	struct scope sc = { NULL, 0, NULL };
+
+	if (e->kind != EXPR_LAMBDA) {
+		sc.elem = elem;
+		return check_expr(c, e, &sc);
+	}
+	sc.in_lambda = 1;
+	if (e->nitems == 1) {
+		bind_pattern(c, &sc, e->items[0], elem, e);
+	} else {
+		struct expr tuple = *e;
+		tuple.kind = EXPR_TUPLE;
+		bind_pattern(c, &sc, &tuple, elem, e);
+	}
+	return check_expr(c, e->a, &sc);
+}
+
+/* A lambda of two parameters, with their shapes; the body's shape. */
+static struct shape *
+check_lambda2(struct checker *c, const char *what, struct expr *e,
+    struct shape *s1, struct shape *s2)
+{
+	struct scope sc = { NULL, 1, NULL };
+
+	if (e->kind != EXPR_LAMBDA || e->nitems != 2) {
+		ERR(c, e->span, "%s takes a lambda of two parameters, such as (a, b) => a + b", what);
+		if (e->kind == EXPR_LAMBDA)
+			return &shape_any;
+		return &shape_any;
+	}
+	bind_pattern(c, &sc, e->items[0], s1, e);
+	bind_pattern(c, &sc, e->items[1], s2, e);
+	if (e->items[0]->kind == EXPR_NAME && e->items[1]->kind == EXPR_NAME &&
+	    strcmp(e->items[0]->s, e->items[1]->s) == 0)
+		ERR(c, e->items[1]->span, "parameter '%s' is named twice", e->items[1]->s);
+	return check_expr(c, e->a, &sc);
+}
+
+/* Is e made of literals alone (for batches and tables)? */
+static int
+is_constant(struct checker *c, struct expr *e)
+{
+	switch (e->kind) {
+	case EXPR_NULL: case EXPR_BOOL: case EXPR_INT: case EXPR_FLOAT:
+	case EXPR_STRING: case EXPR_DURATION: case EXPR_SIZE:
+		return 1;
+	case EXPR_PARAM:
+		return 1;
+	case EXPR_TUPLE: case EXPR_LIST: case EXPR_MAP:
+		for (int i = 0; i < e->nitems; i++)
+			if (!is_constant(c, e->items[i]))
+				return 0;
+		return 1;
+	case EXPR_UNARY:
+		return e->op == OP_NEG && is_constant(c, e->a);
+	case EXPR_BINARY:
+		return e->op == OP_COALESCE && is_constant(c, e->a) && is_constant(c, e->b);
+	default:
+		return 0;
+	}
+}
+
+/* ---- arguments ---- */
+
+static const char *
+choice_list(struct checker *c, const char *choices)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = choices, *bar;
+	int first = 1;
+
+	while (p != NULL && *p != '\0') {
+		bar = strchr(p, '|');
+		size_t len = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (!first)
+			strbuf_adds(&sb, bar == NULL ? " or " : ", ");
+		strbuf_add(&sb, p, len);
+		first = 0;
+		p = bar != NULL ? bar + 1 : NULL;
+	}
+	const char *s = arena_strdup(c->a, strbuf_str(&sb));
+	strbuf_release(&sb);
+	return s;
+}
+
+static int
+choice_has(const char *choices, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = choices;
+
+	while (p != NULL) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (len == n && memcmp(p, word, n) == 0)
+			return 1;
+		p = bar != NULL ? bar + 1 : NULL;
+	}
+	return 0;
+}
+
+static const char *
+choice_suggest(struct checker *c, const char *choices, const char *word)
+{
+	const char *cands[16];
+	int n = 0;
+	char *copy = arena_strdup(c->a, choices), *save = NULL;
+
+	for (char *t = strtok_r(copy, "|", &save); t != NULL && n < 16;
+	    t = strtok_r(NULL, "|", &save))
+		cands[n++] = t;
+	return suggest(word, cands, n);
+}
+
+static const char *
+what_of(const char *owner, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s's %s", owner, name);
+	return buf;
+}
+
+/*
+ * Check one argument or clause value against its kind and store it.
+ * owner names the stage for messages; name the argument.
+ */
+static void
+check_value(struct checker *c, struct stage *st, const char *owner, const char *name,
+    enum arg_kind kind, const char *choices, struct expr *e, struct argval *out)
+{
+	struct cval v;
+	char what[96];
+
+	out->present = 1;
+	out->span = e->span;
+	what_of(owner, name, what, sizeof what);
+	switch (kind) {
+	case ARG_NONE:
+		return;
+	case ARG_DURATION:
+		v = const_eval(c, e, 0);
+		if (v.k == CV_STRING && v.from_param && number_parse_duration(v.s, &v.i) == 0)
+			v.k = CV_DURATION;
+		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+			return;
+		if (v.k != CV_DURATION) {
+			ERR(c, e->span, "%s needs a duration such as 2s or 500ms", what);
+			return;
+		}
+		if (v.i <= 0) {
+			ERR(c, e->span, "%s must be longer than 0ms", what);
+			return;
+		}
+		out->i = v.i;
+		return;
+	case ARG_SIZE:
+		v = const_eval(c, e, 0);
+		if (v.k == CV_STRING && v.from_param && number_parse_size(v.s, &v.i) == 0)
+			v.k = CV_SIZE;
+		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+			return;
+		if (v.k != CV_SIZE) {
+			ERR(c, e->span, "%s needs a size such as 64MiB", what);
+			return;
+		}
+		if (v.i <= 0) {
+			ERR(c, e->span, "%s must be larger than 0B", what);
+			return;
+		}
+		out->i = v.i;
+		return;
+	case ARG_COUNT:
+		v = const_eval(c, e, 0);
+		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+			return;
+		if (v.k != CV_INT || v.i < 1) {
+			ERR(c, e->span, "%s needs a whole number of at least 1", what);
+			return;
+		}
+		out->i = v.i;
+		return;
+	case ARG_STRING:
+		v = const_eval(c, e, 0);
+		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+			return;
+		if (v.k == CV_INT && v.from_param == 0 && e->kind == EXPR_PARAM) {
+			/* NAME=VALUE that reads as a number, where text is wanted. */
+			out->s = find_param(c, e->s)->value;
+			return;
+		}
+		if (v.k != CV_STRING) {
+			ERR(c, e->span, "%s needs a string", what);
+			return;
+		}
+		out->s = v.s;
+		return;
+	case ARG_BOOL:
+		v = const_eval(c, e, 0);
+		if (v.k != CV_BOOL) {
+			ERR(c, e->span, "%s needs true or false", what);
+			return;
+		}
+		out->i = v.i;
+		return;
+	case ARG_PORT:
+		v = const_eval(c, e, 0);
+		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+			return;
+		if (v.k != CV_INT || v.i < 1 || v.i > 65535) {
+			ERR(c, e->span, "%s needs a port number from 1 to 65535", what);
+			return;
+		}
+		out->i = v.i;
+		return;
+	case ARG_ENDPOINT: {
+		const char *colon;
+		char *end;
+		long port;
+
+		v = const_eval(c, e, 0);
+		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+			return;
+		if (v.k == CV_INT && v.i >= 1 && v.i <= 65535) {
+			out->i = v.i;
+			out->s = "127.0.0.1";
+			return;
+		}
+		if (v.k == CV_STRING && (colon = strrchr(v.s, ':')) != NULL &&
+		    colon != v.s) {
+			port = strtol(colon + 1, &end, 10);
+			if (*end == '\0' && colon[1] != '\0' && port >= 1 && port <= 65535) {
+				out->i = port;
+				out->s = arena_strndup(c->a, v.s, (size_t)(colon - v.s));
+				return;
+			}
+		}
+		ERR(c, e->span, "%s needs a port number or \"ADDRESS:PORT\"", what);
+		return;
+	}
+	case ARG_ELEMENT:
+		out->e = e;
+		return;
+	case ARG_REDUCER:
+	case ARG_UPDATER:
+		out->e = e;
+		if (e->kind == EXPR_NAME) {
+			static const char *const names[] = {
+				"sum", "count", "min", "max", "avg", "first", "last" };
+			out->reducer = catalog_reducer(e->s);
+			if (out->reducer == REDUCER_NONE) {
+				const char *s = suggest(e->s, names, 7);
+				if (s != NULL)
+					ERR(c, e->span, "unknown reducer '%s' (did you mean '%s'?)", e->s, s);
+				else
+					ERR(c, e->span, "unknown reducer '%s' (reducers: sum, count, min, max, avg, first, last, or a lambda)", e->s);
+			}
+			return;
+		}
+		if (e->kind == EXPR_LAMBDA) {
+			out->reducer = REDUCER_LAMBDA;
+			return;
+		}
+		ERR(c, e->span, "%s needs a reducer: sum, count, min, max, avg, first, last, or %s",
+		    owner, kind == ARG_UPDATER ? "(values, old) => ..." : "(a, b) => ...");
+		return;
+	case ARG_LAMBDA2:
+		out->e = e;
+		return;
+	case ARG_NAME:
+		if (e->kind != EXPR_NAME) {
+			ERR(c, e->span, "%s needs a plain name", what);
+			return;
+		}
+		out->s = e->s;
+		return;
+	case ARG_CHOICE: {
+		const char *word = NULL;
+		if (e->kind == EXPR_NAME)
+			word = e->s;
+		else {
+			v = const_eval(c, e, 0);
+			if (v.k == CV_STRING)
+				word = v.s;
+		}
+		if (word == NULL || !choice_has(choices, word)) {
+			const char *s = word != NULL ? choice_suggest(c, choices, word) : NULL;
+			if (!strchr(choices, '|'))
+				ERR(c, e->span, "%s takes '%s' here", owner, choices);
+			else if (s != NULL)
+				ERR(c, e->span, "%s takes %s, not '%s' (did you mean '%s'?)",
+				    what, choice_list(c, choices), word, s);
+			else
+				ERR(c, e->span, "%s takes %s", what, choice_list(c, choices));
+			return;
+		}
+		out->s = word;
+		return;
+	}
+	case ARG_TABLE:
+		if (e->kind != EXPR_NAME) {
+			ERR(c, e->span, "%s needs the name of a table or let stream", owner);
+			return;
+		}
+		out->s = e->s;
+		if ((st->table = find_table(c, e->s)) != NULL)
+			return;
+		if (find_let(c, e->s) != NULL) {
+			st->stream = e->s;
+			find_let(c, e->s)->used = 1;
+			return;
+		}
+		{
+			const char *cands[128];
+			int n = 0;
+			struct stmt *later = find_later_definition(c, e->s);
+			if (later != NULL) {
+				ERR(c, e->span, "%s is defined later (at line %d); define it before using it",
+				    e->s, later->span.first_line);
+				return;
+			}
+			for (int i = 0; i < c->plan->ntables && n < 64; i++)
+				cands[n++] = c->plan->tables[i]->name;
+			for (int i = 0; i < c->plan->npipelines && n < 128; i++)
+				if (c->plan->pipelines[i]->kind == PIPELINE_LET)
+					cands[n++] = c->plan->pipelines[i]->name;
+			err_suggest(c, e->span, "table or stream", e->s, cands, n);
+		}
+		return;
+	case ARG_STREAMS:
+	case ARG_BATCH_LISTS:
+		return;		/* handled by the sources */
+	}
+}
+
+/* The argument expressions of a segment, positional and named. */
+static void
+segment_args(struct checker *c, struct segment *seg, const struct op_desc *d,
+    struct expr ***args, int *nargs)
+{
+	enum arg_kind k0 = d->args[0].kind;
+	int takes_expr = k0 == ARG_ELEMENT || k0 == ARG_REDUCER || k0 == ARG_UPDATER;
+
+	*args = NULL;
+	*nargs = 0;
+	if (seg->form == SEG_CALL) {
+		*args = seg->args;
+		*nargs = seg->nargs;
+		if (takes_expr && seg->nargs > 1)
+			ERR(c, seg->span, "%s takes one expression; for a tuple, put a space before it: %s (a, b)",
+			    d->name, d->name);
+		return;
+	}
+	if (seg->arg == NULL)
+		return;
+	if (!takes_expr && seg->arg->kind == EXPR_TUPLE &&
+	    (d->args[1].name != NULL || (d->flags & OPF_VARIADIC))) {
+		*args = seg->arg->items;
+		*nargs = seg->arg->nitems;
+		return;
+	}
+	*args = arena_alloc(c->a, sizeof **args);
+	(*args)[0] = seg->arg;
+	*nargs = 1;
+}
+
+static int
+desc_nargs(const struct op_desc *d, int named)
+{
+	int n = 0;
+	for (int i = 0; i < 5 && d->args[i].name != NULL; i++)
+		if (d->args[i].named == named)
+			n++;
+	return n;
+}
+
+/* Match a segment's arguments and clauses to its descriptor and check them. */
+static void
+check_args_and_clauses(struct checker *c, struct stage *st)
+{
+	const struct op_desc *d = st->desc;
+	struct segment *seg = st->seg;
+	struct expr **args;
+	int nargs, npos = 0, maxpos = desc_nargs(d, 0), i, j;
+
+	segment_args(c, seg, d, &args, &nargs);
+	for (i = 0; i < nargs; i++) {
+		struct expr *a = args[i];
+		if (a->kind == EXPR_NAMED) {
+			for (j = 0; j < 5 && d->args[j].name != NULL; j++)
+				if (strcmp(d->args[j].name, a->s) == 0)
+					break;
+			if (j == 5 || d->args[j].name == NULL) {
+				const char *cands[5];
+				int n = 0;
+				for (j = 0; j < 5 && d->args[j].name != NULL; j++)
+					cands[n++] = d->args[j].name;
+				const char *s = suggest(a->s, cands, n);
+				if (s != NULL)
+					ERR(c, a->span, "%s has no option '%s' (did you mean '%s'?)", d->name, a->s, s);
+				else if (desc_nargs(d, 1) > 0) {
+					struct strbuf sb = STRBUF_INIT;
+					for (j = 0; j < 5 && d->args[j].name != NULL; j++)
+						if (d->args[j].named)
+							strbuf_addf(&sb, "%s%s=", sb.len ? ", " : "", d->args[j].name);
+					ERR(c, a->span, "%s has no option '%s' (options: %s)", d->name, a->s, strbuf_str(&sb));
+					strbuf_release(&sb);
+				} else
+					ERR(c, a->span, "%s takes no named arguments", d->name);
+				continue;
+			}
+			if (st->args[j].present) {
+				ERR(c, a->span, "%s is given twice", a->s);
+				continue;
+			}
+			check_value(c, st, d->name, d->args[j].name, d->args[j].kind,
+			    d->args[j].choices, a->a, &st->args[j]);
+			continue;
+		}
+		if (npos >= maxpos && !((d->flags & OPF_VARIADIC) && maxpos > 0)) {
+			if (maxpos == 0)
+				ERR(c, a->span, "%s takes no arguments", d->name);
+			else
+				ERR(c, a->span, "%s takes %d argument%s, got %d", d->name, maxpos,
+				    maxpos == 1 ? "" : "s", nargs - desc_nargs(d, 1) < nargs ? nargs : nargs);
+			break;
+		}
+		if (npos >= maxpos) {
+			npos++;
+			continue;	/* variadic: the source checks the rest */
+		}
+		for (j = 0; j < 5 && d->args[j].name != NULL; j++) {
+			if (d->args[j].named)
+				continue;
+			if (j >= npos)
+				break;
+		}
+		/* positional arguments come first in the descriptor */
+		j = npos;
+		check_value(c, st, d->name, d->args[j].name, d->args[j].kind,
+		    d->args[j].choices, a, &st->args[j]);
+		npos++;
+	}
+	for (j = 0; j < 5 && d->args[j].name != NULL; j++) {
+		if (d->args[j].required && !st->args[j].present) {
+			if (d->args[j].kind == ARG_ELEMENT)
+				ERR(c, seg->head_span, "%s needs an expression", d->name);
+			else if (d->args[j].kind == ARG_REDUCER || d->args[j].kind == ARG_UPDATER)
+				ERR(c, seg->head_span, "%s needs a reducer: sum, count, min, max, avg, first, last, or a lambda", d->name);
+			else
+				ERR(c, seg->head_span, "%s needs its %s argument", d->name, d->args[j].name);
+			break;
+		}
+	}
+
+	/* Clauses. */
+	for (i = 0; i < seg->nclauses; i++) {
+		struct clause *cl = seg->clauses[i];
+		for (j = 0; j < 5 && d->clauses[j].word != NULL; j++)
+			if (strcmp(d->clauses[j].word, cl->word) == 0)
+				break;
+		if (j == 5 || d->clauses[j].word == NULL) {
+			const char *cands[5];
+			int n = 0;
+			for (int k = 0; k < 5 && d->clauses[k].word != NULL; k++)
+				cands[n++] = d->clauses[k].word;
+			const char *s = suggest(cl->word, cands, n);
+			if (n == 0)
+				ERR(c, cl->span, "unexpected word '%s' after %s", cl->word, d->name);
+			else if (s != NULL)
+				ERR(c, cl->span, "%s has no clause '%s' (did you mean '%s'?)", d->name, cl->word, s);
+			else {
+				struct strbuf sb = STRBUF_INIT;
+				for (int k = 0; k < n; k++)
+					strbuf_addf(&sb, "%s%s", k ? ", " : "", cands[k]);
+				ERR(c, cl->span, "%s has no clause '%s' (it takes %s)", d->name, cl->word, strbuf_str(&sb));
+				strbuf_release(&sb);
+			}
+			continue;
+		}
+		if (st->clauses[j].present) {
+			ERR(c, cl->span, "%s is given twice", cl->word);
+			continue;
+		}
+		if (d->clauses[j].kind == ARG_NONE) {
+			if (cl->arg != NULL)
+				ERR(c, cl->arg->span, "%s takes no argument", cl->word);
+			st->clauses[j].present = 1;
+			st->clauses[j].span = cl->span;
+			continue;
+		}
+		if (cl->arg == NULL) {
+			ERR(c, cl->span, "%s needs %s", cl->word,
+			    d->clauses[j].kind == ARG_DURATION ? "a duration" :
+			    d->clauses[j].kind == ARG_NAME ? "a name" :
+			    d->clauses[j].kind == ARG_STRING ? "a string" :
+			    d->clauses[j].kind == ARG_CHOICE ? choice_list(c, d->clauses[j].choices) :
+			    "an expression");
+			continue;
+		}
+		check_value(c, st, d->name, cl->word, d->clauses[j].kind,
+		    d->clauses[j].choices, cl->arg, &st->clauses[j]);
+		st->clauses[j].span = cl->span;
+	}
+}
+
+static struct argval *
+clause_of(struct stage *st, const char *word)
+{
+	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+		if (strcmp(st->desc->clauses[j].word, word) == 0)
+			return st->clauses[j].present ? &st->clauses[j] : NULL;
+	return NULL;
+}
+
+static struct stage *
+stage_new(struct checker *c, struct segment *seg, const struct op_desc *d)
+{
+	struct stage *st = arena_zalloc(c->a, sizeof *st);
+	st->desc = d;
+	st->seg = seg;
+	st->span = seg->span;
+	st->in = &shape_any;
+	st->out = &shape_any;
+	return st;
+}
+
+/* ---- settings ---- */
+
+static void
+check_setting(struct checker *c, struct segment *seg, const struct op_desc *d)
+{
+	struct stage *st = stage_new(c, seg, d);
+	struct settings *s = &c->plan->settings;
+	struct argval *v;
+
+	if (c->setting_seen[d->op]) {
+		ERR(c, seg->head_span, "%s is set twice (first at line %d)", d->name,
+		    c->setting_span[d->op].first_line);
+		return;
+	}
+	c->setting_seen[d->op] = 1;
+	c->setting_span[d->op] = seg->span;
+	check_args_and_clauses(c, st);
+	switch (d->op) {
+	case OP_BATCH:
+		if (st->args[0].i > 0)
+			s->batch_ms = st->args[0].i;
+		break;
+	case OP_BLOCK:
+		if (st->args[0].i > 0)
+			s->block_ms = st->args[0].i;
+		break;
+	case OP_CHECKPOINT:
+		if (st->args[0].s != NULL)
+			s->checkpoint = st->args[0].s;
+		if ((v = clause_of(st, "every")) != NULL)
+			s->checkpoint_every_ms = v->i;
+		break;
+	case OP_PARALLELISM:
+		if (st->args[0].i > MAX_PARALLELISM)
+			ERR(c, st->args[0].span, "parallelism is at most %d", MAX_PARALLELISM);
+		else if (st->args[0].i > 0) {
+			s->parallelism = st->args[0].i;
+			s->parallelism_set = 1;
+		}
+		break;
+	case OP_BUFFER:
+		if (st->args[0].i > 0)
+			s->buffer_bytes = st->args[0].i;
+		break;
+	case OP_GUARANTEE:
+		c->guarantee_span = seg->span;
+		if (st->args[0].s == NULL)
+			break;
+		s->guarantee = strcmp(st->args[0].s, "exactly-once") == 0 ? GUARANTEE_EXACTLY_ONCE :
+		    strcmp(st->args[0].s, "at-least-once") == 0 ? GUARANTEE_AT_LEAST_ONCE :
+		    GUARANTEE_AT_MOST_ONCE;
+		break;
+	case OP_ON: {
+		int n = 0;
+		if (clause_of(st, "skip") != NULL) {
+			s->on_error = ON_ERROR_SKIP;
+			n++;
+		}
+		if (clause_of(st, "fail") != NULL) {
+			s->on_error = ON_ERROR_FAIL;
+			n++;
+		}
+		if ((v = clause_of(st, "write")) != NULL) {
+			s->on_error = ON_ERROR_WRITE;
+			s->error_path = v->s;
+			n++;
+		}
+		if (n == 0 && seg->nclauses == 0)
+			ERR(c, seg->span, "on error needs skip, fail or write \"PATH\"");
+		else if (n > 1)
+			ERR(c, seg->span, "on error takes one of skip, fail or write \"PATH\"");
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* ---- sources ---- */
+
+static struct stage *check_source_segment(struct checker *, struct segment *);
+
+/* A source written as an expression inside union(...). */
+static struct stage *
+check_source_expr(struct checker *c, struct expr *e)
+{
+	struct segment *seg = arena_zalloc(c->a, sizeof *seg);
+
+	seg->span = e->span;
+	seg->head_span = e->span;
+	if (e->kind == EXPR_NAME) {
+		seg->form = SEG_WORD;
+		seg->head = e->s;
+	} else if (e->kind == EXPR_CALL && !e->method) {
+		seg->form = SEG_CALL;
+		seg->head = e->s;
+		seg->args = e->items;
+		seg->nargs = e->nitems;
+	} else {
+		ERR(c, e->span, "union takes let streams and sources");
+		return NULL;
+	}
+	return check_source_segment(c, seg);
+}
+
+static void
+check_batches(struct checker *c, struct stage *st)
+{
+	struct expr **args;
+	int nargs;
+	struct shape *elem = NULL;
+	struct scope sc = { NULL, 0, NULL };
+
+	segment_args(c, st->seg, st->desc, &args, &nargs);
+	st->args[0].items = args;
+	st->args[0].nitems = nargs;
+	for (int i = 0; i < nargs; i++) {
+		struct expr *l = args[i];
+		if (l->kind != EXPR_LIST) {
+			ERR(c, l->span, "batches takes lists, one per batch: batches([\"a\", \"b\"], [\"c\"])");
+			continue;
+		}
+		for (int j = 0; j < l->nitems; j++) {
+			if (!is_constant(c, l->items[j])) {
+				ERR(c, l->items[j]->span, "batches holds constants only");
+				continue;
+			}
+			elem = shape_join(c, elem, check_expr(c, l->items[j], &sc));
+		}
+	}
+	st->out = elem != NULL ? elem : &shape_any;
+}
+
+static struct stage *
+check_source_segment(struct checker *c, struct segment *seg)
+{
+	const struct op_desc *d = catalog_find(seg->head, ROLE_SOURCE);
+	struct pipeline *let;
+	struct stage *st;
+
+	if (seg->form == SEG_LIST) {
+		ERR(c, seg->span, "a pipeline starts with a source, such as stdin");
+		return NULL;
+	}
+	if (d == NULL && (let = find_let(c, seg->head)) != NULL) {
+		if (seg->form != SEG_WORD || seg->arg != NULL || seg->nclauses > 0) {
+			ERR(c, seg->span, "%s is a let stream and takes no arguments", seg->head);
+			return NULL;
+		}
+		st = stage_new(c, seg, NULL);
+		st->ref = seg->head;
+		st->out = let->nstages > 0 ? let->stages[let->nstages - 1]->out : &shape_any;
+		let->used = 1;
+		return st;
+	}
+	if (d == NULL) {
+		const struct op_desc *other = catalog_find_any(seg->head);
+		struct stmt *later;
+		if (find_table(c, seg->head) != NULL) {
+			ERR(c, seg->head_span, "%s is a table; tables are used with join, leftJoin, except and in",
+			    seg->head);
+		} else if ((later = find_later_definition(c, seg->head)) != NULL) {
+			ERR(c, seg->head_span, "%s is defined later (at line %d); define it before using it",
+			    seg->head, later->span.first_line);
+		} else if (other != NULL) {
+			ERR(c, seg->head_span, "a pipeline starts with a source, not the %s %s",
+			    catalog_role_name(other->role), seg->head);
+		} else {
+			int n, total;
+			const char **cands = role_names(c, ROLE_SOURCE, 0, &n);
+			const char **all = arena_alloc(c->a, (size_t)(n + c->plan->npipelines + 1) * sizeof *all);
+			memcpy(all, cands, (size_t)n * sizeof *all);
+			total = n;
+			for (int i = 0; i < c->plan->npipelines; i++)
+				if (c->plan->pipelines[i]->kind == PIPELINE_LET)
+					all[total++] = c->plan->pipelines[i]->name;
+			err_suggest(c, seg->head_span, "source", seg->head, all, total);
+		}
+		return NULL;
+	}
+	st = stage_new(c, seg, d);
+	st->out = &shape_string;
+	if (d->op == OP_BATCHES) {
+		check_batches(c, st);
+		if (seg->nclauses > 0)
+			ERR(c, seg->clauses[0]->span, "unexpected word '%s' after batches", seg->clauses[0]->word);
+		return st;
+	}
+	if (d->op == OP_UNION) {
+		struct expr **args;
+		int nargs;
+		struct shape *out = NULL;
+		segment_args(c, seg, d, &args, &nargs);
+		if (nargs < 2)
+			ERR(c, seg->span, "union needs two or more streams");
+		for (int i = 0; i < nargs; i++) {
+			struct stage *in = check_source_expr(c, args[i]);
+			if (in == NULL) {
+				out = &shape_any;
+				continue;
+			}
+			arena_push(c->a, (void ***)&st->args[0].streams, &st->args[0].nstreams, in);
+			out = shape_join(c, out, in->out);
+		}
+		st->args[0].present = 1;
+		st->out = out != NULL ? out : &shape_any;
+		return st;
+	}
+	check_args_and_clauses(c, st);
+	if ((d->flags & OPF_NETWORK) && c->opt->once)
+		ERR(c, seg->head_span, "%s never ends, so it cannot run with --once", d->name);
+	return st;
+}
+
+/* ---- stages and sinks ---- */
+
+static struct shape *
+reducer_shape(struct checker *c, struct argval *r, struct shape *value, const char *owner)
+{
+	switch (r->reducer) {
+	case REDUCER_SUM:
+		return value->kind == SHAPE_INT ? &shape_int : &shape_number;
+	case REDUCER_COUNT:
+		return &shape_int;
+	case REDUCER_AVG:
+		return &shape_float;
+	case REDUCER_MIN: case REDUCER_MAX: case REDUCER_FIRST: case REDUCER_LAST:
+		return value;
+	case REDUCER_LAMBDA:
+		return check_lambda2(c, owner, r->e, value, value);
+	default:
+		return &shape_any;
+	}
+}
+
+static void
+check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
+{
+	const struct op_desc *d = st->desc;
+	struct shape *in = st->in, *key = &shape_any, *val = &shape_any;
+	struct argval *a0 = &st->args[0], *v;
+	char buf[32];
+
+	if ((d->flags & OPF_PAIRS) && shape_not_pair(in)) {
+		ERR(c, st->seg->head_span,
+		    "%s needs (key, value) pairs, but its input elements are %s; make pairs first, e.g. map (_, 1)",
+		    d->name, shape_describe(in, buf, sizeof buf));
+		in = &shape_any;
+	}
+	if (in->kind == SHAPE_TUPLE && in->n == 2) {
+		key = in->items[0];
+		val = in->items[1];
+	}
+	st->out = in;
+	switch (d->op) {
+	case OP_MAP:
+		if (a0->e != NULL)
+			st->out = check_element_fn(c, a0->e, in);
+		break;
+	case OP_FLATMAP:
+		if (a0->e != NULL) {
+			struct shape *s = check_element_fn(c, a0->e, in);
+			st->out = s->kind == SHAPE_LIST ? s->elem :
+			    s->kind == SHAPE_NULL ? &shape_any : s;
+		}
+		break;
+	case OP_FILTER:
+	case OP_TIMESTAMP:
+		if (a0->e != NULL)
+			check_element_fn(c, a0->e, in);
+		break;
+	case OP_MAPVALUES:
+		if (a0->e != NULL)
+			st->out = shape_pair(c, key, check_element_fn(c, a0->e, val));
+		break;
+	case OP_REDUCEBYKEY:
+		st->out = shape_pair(c, key, reducer_shape(c, a0, val, d->name));
+		break;
+	case OP_REDUCE:
+		st->out = reducer_shape(c, a0, in, d->name);
+		break;
+	case OP_GROUPBYKEY:
+		st->out = shape_pair(c, key, shape_list(c, val));
+		break;
+	case OP_COUNTBYVALUE:
+		st->out = shape_pair(c, in, &shape_int);
+		break;
+	case OP_COUNT:
+		st->out = &shape_int;
+		break;
+	case OP_SORT:
+	case OP_TOP:
+		if ((v = clause_of(st, "by")) != NULL && v->e != NULL)
+			check_element_fn(c, v->e, in);
+		if (clause_of(st, "desc") != NULL && clause_of(st, "asc") != NULL)
+			ERR(c, clause_of(st, "asc")->span, "sort takes desc or asc, not both");
+		st->descending = clause_of(st, "desc") != NULL;
+		break;
+	case OP_JOIN:
+	case OP_LEFTJOIN: {
+		struct shape *t = &shape_any, *k = in, *vv = NULL;
+		if (st->table != NULL && !st->table->is_map && st->table->path == NULL)
+			t = d->op == OP_JOIN ? &shape_bool : &shape_any;
+		if (in->kind == SHAPE_TUPLE && in->n == 2) {
+			k = key;
+			vv = val;
+		}
+		if (in->kind == SHAPE_ANY)
+			st->out = shape_pair(c, &shape_any, &shape_any);
+		else if (vv != NULL)
+			st->out = shape_pair(c, k, shape_pair(c, vv, t));
+		else
+			st->out = shape_pair(c, k, t);
+		break;
+	}
+	case OP_STATE:
+		if (a0->reducer == REDUCER_LAMBDA) {
+			struct scope sc = { NULL, 1, NULL };
+			struct expr *e = a0->e;
+			if (e->nitems != 2) {
+				ERR(c, e->span, "state takes a lambda of two parameters: (values, old) => ...");
+				break;
+			}
+			bind_pattern(c, &sc, e->items[0], shape_list(c, val), e);
+			bind_pattern(c, &sc, e->items[1], &shape_any, e);
+			st->out = shape_pair(c, key, check_expr(c, e->a, &sc));
+		} else
+			st->out = shape_pair(c, key, reducer_shape(c, a0, val, d->name));
+		if ((v = clause_of(st, "emit")) != NULL && v->s != NULL)
+			st->emit = strcmp(v->s, "changed") == 0 ? EMIT_CHANGED :
+			    strcmp(v->s, "final") == 0 ? EMIT_FINAL : EMIT_ALL;
+		break;
+	default:
+		break;
+	}
+
+	/* inverse: a lambda reducer's, right after a window. */
+	if ((v = clause_of(st, "inverse")) != NULL && v->e != NULL) {
+		if (a0->reducer != REDUCER_LAMBDA)
+			ERR(c, v->span, "inverse is for lambda reducers; %s has its own",
+			    catalog_reducer_name(a0->reducer));
+		else if (prev == NULL || prev->desc == NULL || prev->desc->op != OP_WINDOW)
+			ERR(c, v->span, "inverse applies only to a reducer right after window");
+		check_lambda2(c, "inverse", v->e, d->op == OP_REDUCE ? in : val,
+		    d->op == OP_REDUCE ? in : val);
+	}
+}
+
+static void
+check_window(struct checker *c, struct stage *st)
+{
+	int64_t batch = c->plan->settings.batch_ms;
+	char b1[32], b2[32];
+	struct argval *slide = clause_of(st, "slide");
+
+	if (st->args[0].i > 0 && st->args[0].i % batch != 0) {
+		number_format_duration(b1, sizeof b1, st->args[0].i);
+		number_format_duration(b2, sizeof b2, batch);
+		ERR(c, st->args[0].span, "window length %s is not a multiple of the batch interval %s", b1, b2);
+	}
+	if (slide != NULL && slide->i > 0 && slide->i % batch != 0) {
+		number_format_duration(b1, sizeof b1, slide->i);
+		number_format_duration(b2, sizeof b2, batch);
+		ERR(c, slide->span, "window slide %s is not a multiple of the batch interval %s", b1, b2);
+	}
+}
+
+static void
+check_named(struct checker *c, struct stage *st)
+{
+	struct argval *as = clause_of(st, "as");
+
+	if (as == NULL || as->s == NULL)
+		return;
+	for (int i = 0; i < c->nnamed; i++) {
+		struct argval *o = clause_of(c->named[i], "as");
+		if (strcmp(o->s, as->s) == 0) {
+			ERR(c, as->span, "the name '%s' is already given to a stage at line %d",
+			    as->s, c->named[i]->span.first_line);
+			return;
+		}
+	}
+	arena_push(c->a, (void ***)&c->named, &c->nnamed, st);
+}
+
+static void
+check_sink(struct checker *c, struct stage *st)
+{
+	int nformats = 0;
+
+	check_args_and_clauses(c, st);
+	if (st->desc->flags & OPF_FORMAT) {
+		static const char *const formats[] = { "tsv", "json", "csv" };
+		for (int i = 0; i < 3; i++)
+			if (clause_of(st, formats[i]) != NULL) {
+				st->format = (enum sink_format)i;
+				if (++nformats == 2)
+					ERR(c, clause_of(st, formats[i])->span,
+					    "%s takes one format: tsv, json or csv", st->desc->name);
+			}
+	}
+	if ((st->desc->flags & OPF_PAIRS) && shape_not_pair(st->in)) {
+		char buf[32];
+		ERR(c, st->seg->head_span,
+		    "%s needs (key, value) pairs, but its input elements are %s; make pairs first, e.g. map (_, 1)",
+		    st->desc->name, shape_describe(st->in, buf, sizeof buf));
+	}
+	arena_push(c->a, (void ***)&c->sinks, &c->nsinks, st);
+}
+
+static void
+err_unknown_stage(struct checker *c, struct segment *seg, int last)
+{
+	const struct op_desc *other;
+	int n;
+	const char **cands;
+	const char *s;
+
+	if ((other = catalog_find_any(seg->head)) != NULL) {
+		if (other->role == ROLE_SOURCE)
+			ERR(c, seg->head_span, "%s is a source; it can only start a pipeline", seg->head);
+		else if (other->role == ROLE_SETTING)
+			ERR(c, seg->head_span, "%s is a statement of its own, not a stage", seg->head);
+		return;
+	}
+	if (seg->form == SEG_LIST) {
+		ERR(c, seg->head_span, "a list is not a stage");
+		return;
+	}
+	cands = role_names(c, ROLE_STAGE, last, &n);
+	s = suggest(seg->head, cands, n);
+	if (s != NULL)
+		ERR(c, seg->head_span, "unknown %s '%s' (did you mean '%s'?)",
+		    catalog_find(s, ROLE_SINK) != NULL && catalog_find(s, ROLE_STAGE) == NULL ? "sink" : "stage",
+		    seg->head, s);
+	else
+		ERR(c, seg->head_span, "unknown %s '%s'", last ? "stage or sink" : "stage", seg->head);
+}
+
+static void
+check_pipeline(struct checker *c, struct stmt *stmt, struct pipeline *p)
+{
+	struct stage *prev, *st;
+	int i;
+
+	prev = check_source_segment(c, stmt->segs[0]);
+	if (prev == NULL) {
+		prev = stage_new(c, stmt->segs[0], NULL);
+		prev->ref = "?";
+	}
+	arena_push(c->a, (void ***)&p->stages, &p->nstages, prev);
+	for (i = 1; i < stmt->nsegs; i++) {
+		struct segment *seg = stmt->segs[i];
+		int last = i == stmt->nsegs - 1;
+		const struct op_desc *d = catalog_find(seg->head, ROLE_STAGE);
+		const struct op_desc *sink = catalog_find(seg->head, ROLE_SINK);
+
+		if (seg->form == SEG_LIST)
+			d = sink = NULL;
+		if (d == NULL && sink == NULL) {
+			err_unknown_stage(c, seg, last);
+			st = stage_new(c, seg, NULL);
+			st->ref = "?";
+			arena_push(c->a, (void ***)&p->stages, &p->nstages, st);
+			prev = st;
+			continue;
+		}
+		if (d == NULL) {
+			st = stage_new(c, seg, sink);
+			st->in = prev->out;
+			if (!last)
+				ERR(c, seg->head_span, "%s is a sink; it must end the pipeline", sink->name);
+			else if (p->kind == PIPELINE_LET)
+				ERR(c, seg->head_span, "a let stream has no sink: remove %s, or drop let to make this a pipeline",
+				    sink->name);
+			check_sink(c, st);
+			arena_push(c->a, (void ***)&p->stages, &p->nstages, st);
+			prev = st;
+			continue;
+		}
+		st = stage_new(c, seg, d);
+		st->in = prev->out;
+		check_args_and_clauses(c, st);
+		check_stage_shapes(c, st, prev);
+		if (d->op == OP_WINDOW)
+			check_window(c, st);
+		check_named(c, st);
+		arena_push(c->a, (void ***)&p->stages, &p->nstages, st);
+		prev = st;
+	}
+	if (p->kind == PIPELINE_OUTPUT &&
+	    (prev->desc == NULL || prev->desc->role != ROLE_SINK) && prev->ref == NULL) {
+		ERR(c, stmt->segs[stmt->nsegs - 1]->span,
+		    "this pipeline has no sink: end it with one, such as | print or | stdout");
+	} else if (p->kind == PIPELINE_OUTPUT && stmt->nsegs == 1) {
+		ERR(c, stmt->segs[0]->span,
+		    "this pipeline has no sink: end it with one, such as | print or | stdout");
+	}
+}
+
+/* ---- statements ---- */
+
+static void
+check_table(struct checker *c, struct stmt *stmt)
+{
+	struct table_def *t = arena_zalloc(c->a, sizeof *t);
+	struct segment *seg = stmt->segs[0];
+
+	t->name = stmt->name;
+	t->span = stmt->name_span;
+	if (stmt->nsegs > 1) {
+		ERR(c, stmt->segs[1]->head_span, "a table is a list or file(\"PATH\"), not a pipeline");
+		return;
+	}
+	if (seg->form == SEG_LIST) {
+		int pairs = 0, singles = 0;
+		struct scope sc = { NULL, 0, NULL };
+		t->list = seg->arg;
+		for (int i = 0; i < seg->arg->nitems; i++) {
+			struct expr *item = seg->arg->items[i];
+			if (!is_constant(c, item)) {
+				ERR(c, item->span, "a table holds constants only");
+				continue;
+			}
+			check_expr(c, item, &sc);
+			if (item->kind == EXPR_TUPLE && item->nitems == 2)
+				pairs++;
+			else
+				singles++;
+		}
+		if (pairs > 0 && singles > 0)
+			ERR(c, seg->span, "table entries must be all (key, value) pairs or all single values");
+		t->is_map = pairs > 0;
+	} else if (seg->form == SEG_CALL && strcmp(seg->head, "file") == 0) {
+		struct cval v;
+		if (seg->nargs != 1) {
+			ERR(c, seg->span, "file takes 1 argument, the path");
+			return;
+		}
+		v = const_eval(c, seg->args[0], 0);
+		if (v.k != CV_STRING) {
+			ERR(c, seg->args[0]->span, "file needs a string, the path");
+			return;
+		}
+		t->path = v.s;
+	} else {
+		ERR(c, seg->span, "a table is a list [...] or file(\"PATH\")");
+		return;
+	}
+	arena_push(c->a, (void ***)&c->plan->tables, &c->plan->ntables, t);
+}
+
+static int
+check_definition_name(struct checker *c, struct stmt *stmt)
+{
+	const struct op_desc *d = catalog_find(stmt->name, ROLE_SOURCE);
+
+	if (d != NULL) {
+		ERR(c, stmt->name_span, "%s is the name of a source; choose another name", stmt->name);
+		return 0;
+	}
+	if (find_table(c, stmt->name) != NULL || find_let(c, stmt->name) != NULL) {
+		ERR(c, stmt->name_span, "%s is already defined", stmt->name);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+check_stmt(struct checker *c, struct stmt *stmt)
+{
+	struct pipeline *p;
+	const struct op_desc *d;
+
+	if (stmt->kind == STMT_ASSIGN) {
+		if (strcmp(stmt->head, "table") == 0) {
+			if (check_definition_name(c, stmt))
+				check_table(c, stmt);
+			return;
+		}
+		if (strcmp(stmt->head, "let") != 0) {
+			static const char *const heads[] = { "let", "table" };
+			const char *s = suggest(stmt->head, heads, 2);
+			if (s != NULL)
+				ERR(c, stmt->head_span, "unknown statement '%s' (did you mean '%s'?)", stmt->head, s);
+			else
+				ERR(c, stmt->head_span, "unknown statement '%s' (NAME = ... follows let or table)", stmt->head);
+			return;
+		}
+		if (!check_definition_name(c, stmt))
+			return;
+		p = arena_zalloc(c->a, sizeof *p);
+		p->kind = PIPELINE_LET;
+		p->name = stmt->name;
+		p->span = stmt->span;
+		check_pipeline(c, stmt, p);
+		/* Defined after its own pipeline: a let cannot read itself. */
+		arena_push(c->a, (void ***)&c->plan->pipelines, &c->plan->npipelines, p);
+		return;
+	}
+	d = catalog_find(stmt->segs[0]->head, ROLE_SETTING);
+	if (d != NULL && stmt->segs[0]->form != SEG_LIST) {
+		if (stmt->nsegs > 1)
+			ERR(c, stmt->segs[1]->head_span, "%s is a statement of its own, not the start of a pipeline",
+			    d->name);
+		return;		/* settings were checked first */
+	}
+	p = arena_zalloc(c->a, sizeof *p);
+	p->kind = PIPELINE_OUTPUT;
+	p->span = stmt->span;
+	check_pipeline(c, stmt, p);
+	arena_push(c->a, (void ***)&c->plan->pipelines, &c->plan->npipelines, p);
+}
+
+static void
+check_guarantee(struct checker *c)
+{
+	struct settings *s = &c->plan->settings;
+	const char *word = s->guarantee == GUARANTEE_EXACTLY_ONCE ? "exactly-once" : "at-least-once";
+
+	if (s->guarantee == GUARANTEE_NONE || s->guarantee == GUARANTEE_AT_MOST_ONCE)
+		return;
+	if (s->checkpoint == NULL)
+		ERR(c, c->guarantee_span, "guarantee %s needs a checkpoint (add checkpoint \"DIR\" or -c DIR)", word);
+	if (s->guarantee != GUARANTEE_EXACTLY_ONCE)
+		return;
+	for (int i = 0; i < c->nsinks; i++) {
+		struct stage *st = c->sinks[i];
+		if (!(st->desc->flags & OPF_EXACTLY))
+			ERR(c, st->seg->head_span,
+			    "%s gives at-least-once, but this script guarantees exactly-once (line %d)",
+			    st->desc->name, c->guarantee_span.first_line);
+	}
+}
+
+int
+check_program(struct plan *plan, const struct job_options *opt, struct diags *d)
+{
+	struct checker c = { 0 };
+	struct settings *s = &plan->settings;
+	struct program *prog = plan->prog;
+	int before = diags_count(d);
+	char b1[32], b2[32];
+
+	c.plan = plan;
+	c.a = plan->arena;
+	c.d = d;
+	c.opt = opt;
+	s->batch_ms = DEFAULT_BATCH_MS;
+	s->parallelism = opt->ncpus > 0 ? opt->ncpus : 1;
+	s->buffer_bytes = DEFAULT_BUFFER;
+
+	/* Settings first: windows are checked against the batch interval. */
+	for (int i = 0; i < prog->nstmts; i++) {
+		struct stmt *st = prog->stmts[i];
+		const struct op_desc *sd;
+		if (st->kind != STMT_PIPE || st->segs[0]->form == SEG_LIST)
+			continue;
+		sd = catalog_find(st->segs[0]->head, ROLE_SETTING);
+		if (sd != NULL)
+			check_setting(&c, st->segs[0], sd);
+	}
+	if (opt->batch_ms > 0)
+		s->batch_ms = opt->batch_ms;
+	if (opt->checkpoint != NULL)
+		s->checkpoint = opt->checkpoint;
+	if (opt->parallelism > 0) {
+		s->parallelism = opt->parallelism;
+		s->parallelism_set = 1;
+	}
+	if (s->block_ms == 0)
+		s->block_ms = s->batch_ms < DEFAULT_BLOCK_MS ? s->batch_ms : DEFAULT_BLOCK_MS;
+	else if (s->block_ms > s->batch_ms) {
+		number_format_duration(b1, sizeof b1, s->block_ms);
+		number_format_duration(b2, sizeof b2, s->batch_ms);
+		ERR(&c, c.setting_span[OP_BLOCK], "block interval %s is longer than the batch interval %s", b1, b2);
+	}
+
+	for (int i = 0; i < prog->nstmts; i++) {
+		c.stmt_index = i;
+		check_stmt(&c, prog->stmts[i]);
+	}
+	check_guarantee(&c);
+	if (plan->npipelines == 0 || ({
+		int outputs = 0;
+		for (int i = 0; i < plan->npipelines; i++)
+			outputs += plan->pipelines[i]->kind == PIPELINE_OUTPUT;
+		outputs == 0; })) {
+		struct span end = { 1, 1, 1, 1 };
+		if (prog->nstmts > 0)
+			end = prog->stmts[prog->nstmts - 1]->span;
+		if (diags_count(d) == before)
+			ERR(&c, end, "the script has no pipeline: write one such as stdin | print");
+	}
+	(void)free_string;
+	return diags_count(d) - before;
+}

@@ -1,0 +1,183 @@
+/*
+ * diag.c: error collection and formatting.
+ *
+ * Columns in spans count bytes; the printed column counts characters
+ * (UTF-8), and the caret line repeats the tabs of the source line so the
+ * caret sits under the right character in any terminal.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
+
+/* At most this many errors are kept: a runaway script stays readable. */
+#define DIAG_MAX 100
+
+struct diag_entry {
+	struct span span;
+	char *msg;
+	int seq;
+};
+
+struct diags {
+	char *name;
+	const char *text;
+	size_t len;
+	struct diag_entry *v;
+	int n;
+	int dropped;
+};
+
+struct diags *
+diags_new(const char *name, const char *text, size_t len)
+{
+	struct diags *d = xcalloc(1, sizeof *d);
+	d->name = xstrdup(name);
+	d->text = text;
+	d->len = len;
+	return d;
+}
+
+void
+diags_free(struct diags *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n; i++)
+		free(d->v[i].msg);
+	free(d->v);
+	free(d->name);
+	free(d);
+}
+
+void
+diag_error(struct diags *d, struct span span, const char *fmt, ...)
+{
+	va_list ap;
+	struct strbuf sb = STRBUF_INIT;
+	char buf[1024];
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	strbuf_adds(&sb, buf);
+	/* The same error at the same place is said once. */
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].span.first_line == span.first_line &&
+		    d->v[i].span.first_column == span.first_column &&
+		    strcmp(d->v[i].msg, buf) == 0) {
+			strbuf_release(&sb);
+			return;
+		}
+	}
+	if (d->n >= DIAG_MAX) {
+		d->dropped++;
+		strbuf_release(&sb);
+		return;
+	}
+	d->v = xreallocarray(d->v, (size_t)d->n + 1, sizeof *d->v);
+	d->v[d->n].span = span;
+	d->v[d->n].msg = strbuf_detach(&sb);
+	d->v[d->n].seq = d->n;
+	d->n++;
+}
+
+int
+diags_count(const struct diags *d)
+{
+	return d->n + d->dropped;
+}
+
+const char *
+diags_message(const struct diags *d, int i)
+{
+	return i >= 0 && i < d->n ? d->v[i].msg : NULL;
+}
+
+static int
+diag_cmp(const void *pa, const void *pb)
+{
+	const struct diag_entry *a = pa, *b = pb;
+
+	if (a->span.first_line != b->span.first_line)
+		return a->span.first_line < b->span.first_line ? -1 : 1;
+	if (a->span.first_column != b->span.first_column)
+		return a->span.first_column < b->span.first_column ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The start and length of line number (1-based) in the text. */
+static int
+diag_line(const struct diags *d, int line, const char **start, size_t *len)
+{
+	const char *p = d->text, *end = d->text + d->len, *nl;
+	int n = 1;
+
+	while (n < line) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return 0;
+		p = nl + 1;
+		n++;
+	}
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*start = p;
+	*len = (size_t)((nl != NULL ? nl : end) - p);
+	if (*len > 0 && p[*len - 1] == '\r')
+		(*len)--;
+	return 1;
+}
+
+static void
+diag_format_one(struct diags *d, struct strbuf *sb, const struct diag_entry *e)
+{
+	const char *line;
+	size_t len, col, i;
+	int chars = 0;
+
+	if (!diag_line(d, e->span.first_line, &line, &len)) {
+		strbuf_addf(sb, "%s:%d:%d: error: %s\n", d->name,
+		    e->span.first_line, e->span.first_column, e->msg);
+		return;
+	}
+	col = e->span.first_column > 0 ? (size_t)e->span.first_column - 1 : 0;
+	if (col > len)
+		col = len;
+	for (i = 0; i < col; i++)
+		if (((unsigned char)line[i] & 0xC0) != 0x80)
+			chars++;
+	strbuf_addf(sb, "%s:%d:%d: error: %s\n", d->name, e->span.first_line,
+	    chars + 1, e->msg);
+	strbuf_add(sb, line, len);
+	strbuf_addc(sb, '\n');
+	for (i = 0; i < col; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c == '\t')
+			strbuf_addc(sb, '\t');
+		else if ((c & 0xC0) != 0x80)
+			strbuf_addc(sb, ' ');
+	}
+	strbuf_adds(sb, "^\n");
+}
+
+char *
+diags_format(struct diags *d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	qsort(d->v, (size_t)d->n, sizeof *d->v, diag_cmp);
+	for (i = 0; i < d->n; i++)
+		diag_format_one(d, &sb, &d->v[i]);
+	if (d->dropped > 0)
+		strbuf_addf(&sb, "%s: %d more errors not shown\n", d->name,
+		    d->dropped);
+	return strbuf_detach(&sb);
+}

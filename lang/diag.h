@@ -1,0 +1,31 @@
+/*
+ * diag.h: the errors found in one script, and the one printer for them.
+ *
+ * Passes never print: they add errors here with the span they are about,
+ * and cli/ decides whether and where to print them.  The format is a C
+ * compiler's: "FILE:LINE:COL: error: MESSAGE", the source line, a caret.
+ */
+#ifndef DIAG_H
+#define DIAG_H
+
+#include <stddef.h>
+
+#include "span.h"
+
+struct diags;
+
+/* name is what errors call the script ("<eval>" for -e); text is borrowed. */
+struct diags *diags_new(const char *name, const char *text, size_t len);
+void diags_free(struct diags *);
+
+void diag_error(struct diags *, struct span, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int diags_count(const struct diags *);
+
+/* All errors, ordered by position, as text to print; caller frees. */
+char *diags_format(struct diags *);
+
+/* The message of error i, in the order they were added (for tests). */
+const char *diags_message(const struct diags *, int i);
+
+#endif

@@ -1,0 +1,409 @@
+/*
+ * parser.y: the grammar of the pipeline language.
+ *
+ * It builds the syntax tree of ast.h and nothing more: what a head word
+ * means ("map", "socket", "batch") and which clauses it takes are decided
+ * by the checker from the catalog.  A statement is a pipeline of segments
+ * ("head [argument] [clauses]") or "head NAME = pipeline" (let, table).
+ * Expressions are layered by precedence, loosest first, so the grammar
+ * needs no precedence declarations and has no conflicts.
+ *
+ * Nodes live in the parse arena, so discarded values need no destructor.
+ */
+%code requires {
+#include <stdint.h>
+#include "lang/ast.h"
+struct parse_ctx;
+}
+
+%code {
+#include <stdio.h>
+#include <string.h>
+
+#include "lang/diag.h"
+#include "lang/parse.h"
+#include "stdlib/arena.h"
+#include "stdlib/strbuf.h"
+
+int lexer_next(YYSTYPE *, YYLTYPE *, struct parse_ctx *);
+#define yylex lexer_next
+void lexer_recover(struct lexer *);
+static void yyerror(YYLTYPE *, struct parse_ctx *, const char *);
+
+#define A (ctx->arena)
+
+static struct span
+sp(YYLTYPE l)
+{
+	struct span s = { l.first_line, l.first_column, l.last_line, l.last_column };
+	return s;
+}
+
+static struct expr *
+mk(struct parse_ctx *ctx, enum expr_kind k, YYLTYPE l)
+{
+	return expr_new(ctx->arena, k, sp(l));
+}
+
+static struct expr *
+mk_binary(struct parse_ctx *ctx, enum expr_op op, struct expr *a, struct expr *b, YYLTYPE l)
+{
+	struct expr *e = mk(ctx, EXPR_BINARY, l);
+	e->op = op;
+	e->a = a;
+	e->b = b;
+	return e;
+}
+
+static struct expr *
+mk_unary(struct parse_ctx *ctx, enum expr_op op, struct expr *a, YYLTYPE l)
+{
+	struct expr *e = mk(ctx, EXPR_UNARY, l);
+	e->op = op;
+	e->a = a;
+	return e;
+}
+}
+
+%define api.pure full
+%define parse.error custom
+%locations
+%param {struct parse_ctx *ctx}
+%expect 0
+
+%union {
+	int64_t i;
+	char *str;
+	struct expr *e;
+	struct segment *seg;
+	struct clause *cl;
+	struct stmt *st;
+	enum expr_op op;
+}
+
+%token END 0 "end of file"
+%token <str> IDENT "name"
+%token <str> FUNC "function name"
+%token <str> CLAUSE "clause word"
+%token <str> PARAM "parameter"
+%token <e> INT "integer"
+%token <e> FLOAT "number"
+%token <e> STRING "string"
+%token <e> DURATION "duration"
+%token <e> SIZE "size"
+%token <e> REGEX "regular expression"
+%token ELEM "'_'"
+%token TRUE "'true'"
+%token FALSE "'false'"
+%token NUL "'null'"
+%token AND "'and'"
+%token OR "'or'"
+%token NOT "'not'"
+%token IN "'in'"
+%token NOTIN "'not in'"
+%token IF "'if'"
+%token THEN "'then'"
+%token ELSE "'else'"
+%token ARROW "'=>'"
+%token QQ "'??'"
+%token EQ "'=='"
+%token NE "'!='"
+%token LE "'<='"
+%token GE "'>='"
+%token NOMATCH "'!~'"
+%token <i> NEWLINE "end of line"
+
+%type <st> stmt pipeline
+%type <seg> segment
+%type <cl> clause
+%type <e> expr opt_arg coalesce or_expr and_expr not_expr cmp add mul unary
+%type <e> postfix primary arg args opt_args map_items opt_map map_key
+%type <op> cmpop
+
+%%
+
+program:
+	  %empty
+	| program line
+	;
+
+line:
+	  NEWLINE
+	| stmt NEWLINE		{ arena_push(A, (void ***)&ctx->prog->stmts, &ctx->prog->nstmts, $1); }
+	| error NEWLINE		{ yyerrok; }
+	;
+
+stmt:
+	  pipeline		{ $$ = $1; }
+	| IDENT IDENT '=' pipeline {
+				  $$ = $4;
+				  $$->kind = STMT_ASSIGN;
+				  $$->head = $1;
+				  $$->head_span = sp(@1);
+				  $$->name = $2;
+				  $$->name_span = sp(@2);
+				  $$->span = sp(@$);
+				}
+	;
+
+pipeline:
+	  segment		{ $$ = arena_zalloc(A, sizeof *$$);
+				  $$->kind = STMT_PIPE;
+				  $$->span = sp(@$);
+				  arena_push(A, (void ***)&$$->segs, &$$->nsegs, $1); }
+	| pipeline '|' segment	{ $$ = $1;
+				  $$->span = sp(@$);
+				  arena_push(A, (void ***)&$$->segs, &$$->nsegs, $3); }
+	;
+
+segment:
+	  IDENT opt_arg		{ $$ = arena_zalloc(A, sizeof *$$);
+				  $$->form = SEG_WORD;
+				  $$->head = $1;
+				  $$->head_span = sp(@1);
+				  $$->arg = $2;
+				  $$->span = sp(@$); }
+	| FUNC '(' opt_args ')'	{ $$ = arena_zalloc(A, sizeof *$$);
+				  $$->form = SEG_CALL;
+				  $$->head = $1;
+				  $$->head_span = sp(@1);
+				  $$->args = $3->items;
+				  $$->nargs = $3->nitems;
+				  $$->span = sp(@$); }
+	| '[' opt_args ']'	{ $$ = arena_zalloc(A, sizeof *$$);
+				  $$->form = SEG_LIST;
+				  $$->head = "[";
+				  $$->head_span = sp(@1);
+				  $2->kind = EXPR_LIST;
+				  $2->span = sp(@$);
+				  $$->arg = $2;
+				  $$->span = sp(@$); }
+	| segment clause	{ $$ = $1;
+				  $$->span = sp(@$);
+				  arena_push(A, (void ***)&$$->clauses, &$$->nclauses, $2); }
+	;
+
+opt_arg:
+	  %empty		{ $$ = NULL; }
+	| expr			{ $$ = $1; }
+	;
+
+clause:
+	  CLAUSE		{ $$ = arena_zalloc(A, sizeof *$$);
+				  $$->word = $1; $$->span = sp(@1); }
+	| CLAUSE expr		{ $$ = arena_zalloc(A, sizeof *$$);
+				  $$->word = $1; $$->span = sp(@1); $$->arg = $2; }
+	;
+
+expr:
+	  postfix ARROW expr	{ $$ = mk(ctx, EXPR_LAMBDA, @$);
+				  $$->a = $3;
+				  if ($1->kind == EXPR_TUPLE) {
+					$$->items = $1->items;
+					$$->nitems = $1->nitems;
+				  } else
+					expr_push(A, $$, $1); }
+	| IF expr THEN expr ELSE expr {
+				  $$ = mk(ctx, EXPR_IF, @$);
+				  $$->a = $2; $$->b = $4; $$->c = $6; }
+	| coalesce
+	;
+
+coalesce:
+	  or_expr
+	| or_expr QQ coalesce	{ $$ = mk_binary(ctx, OP_COALESCE, $1, $3, @$); }
+	;
+
+or_expr:
+	  and_expr
+	| or_expr OR and_expr	{ $$ = mk_binary(ctx, OP_OR, $1, $3, @$); }
+	;
+
+and_expr:
+	  not_expr
+	| and_expr AND not_expr	{ $$ = mk_binary(ctx, OP_AND, $1, $3, @$); }
+	;
+
+not_expr:
+	  cmp
+	| NOT not_expr		{ $$ = mk_unary(ctx, OP_NOT, $2, @$); }
+	;
+
+cmp:
+	  add
+	| add cmpop add		{ $$ = mk_binary(ctx, $2, $1, $3, @$); }
+	;
+
+cmpop:
+	  EQ	{ $$ = OP_EQ; }
+	| NE	{ $$ = OP_NE; }
+	| '<'	{ $$ = OP_LT; }
+	| LE	{ $$ = OP_LE; }
+	| '>'	{ $$ = OP_GT; }
+	| GE	{ $$ = OP_GE; }
+	| IN	{ $$ = OP_IN; }
+	| NOTIN	{ $$ = OP_NOT_IN; }
+	| '~'	{ $$ = OP_MATCH; }
+	| NOMATCH { $$ = OP_NOT_MATCH; }
+	;
+
+add:
+	  mul
+	| add '+' mul		{ $$ = mk_binary(ctx, OP_ADD, $1, $3, @$); }
+	| add '-' mul		{ $$ = mk_binary(ctx, OP_SUB, $1, $3, @$); }
+	;
+
+mul:
+	  unary
+	| mul '*' unary		{ $$ = mk_binary(ctx, OP_MUL, $1, $3, @$); }
+	| mul '/' unary		{ $$ = mk_binary(ctx, OP_DIV, $1, $3, @$); }
+	| mul '%' unary		{ $$ = mk_binary(ctx, OP_MOD, $1, $3, @$); }
+	;
+
+unary:
+	  postfix
+	| '-' unary		{ $$ = mk_unary(ctx, OP_NEG, $2, @$); }
+	| '!' unary		{ $$ = mk_unary(ctx, OP_NOT, $2, @$); }
+	;
+
+postfix:
+	  primary
+	| postfix '.' IDENT	{ $$ = mk(ctx, EXPR_FIELD, @$);
+				  $$->a = $1; $$->s = $3; $$->slen = strlen($3); }
+	| postfix '.' FUNC '(' opt_args ')' {
+				  $$ = mk(ctx, EXPR_CALL, @$);
+				  $$->s = $3;
+				  $$->method = 1;
+				  expr_push(A, $$, $1);
+				  for (int i = 0; i < $5->nitems; i++)
+					expr_push(A, $$, $5->items[i]); }
+	| postfix '[' expr ']'	{ $$ = mk(ctx, EXPR_INDEX, @$); $$->a = $1; $$->b = $3; }
+	;
+
+primary:
+	  IDENT			{ $$ = mk(ctx, EXPR_NAME, @$); $$->s = $1; $$->slen = strlen($1); }
+	| ELEM			{ $$ = mk(ctx, EXPR_ELEM, @$); }
+	| PARAM			{ $$ = mk(ctx, EXPR_PARAM, @$); $$->s = $1; $$->slen = strlen($1); }
+	| INT | FLOAT | STRING | DURATION | SIZE | REGEX
+	| TRUE			{ $$ = mk(ctx, EXPR_BOOL, @$); $$->i = 1; }
+	| FALSE			{ $$ = mk(ctx, EXPR_BOOL, @$); $$->i = 0; }
+	| NUL			{ $$ = mk(ctx, EXPR_NULL, @$); }
+	| FUNC '(' opt_args ')'	{ $$ = $3; $$->kind = EXPR_CALL; $$->s = $1; $$->span = sp(@$); }
+	| '(' expr ')'		{ $$ = $2; }
+	| '(' arg ',' opt_args ')' {
+				  $$ = mk(ctx, EXPR_TUPLE, @$);
+				  expr_push(A, $$, $2);
+				  for (int i = 0; i < $4->nitems; i++)
+					expr_push(A, $$, $4->items[i]); }
+	| '(' IDENT '=' expr ')' {
+				  struct expr *n = mk(ctx, EXPR_NAMED, @2);
+				  n->s = $2; n->slen = strlen($2); n->a = $4;
+				  $$ = mk(ctx, EXPR_TUPLE, @$);
+				  expr_push(A, $$, n); }
+	| '[' opt_args ']'	{ $$ = $2; $$->kind = EXPR_LIST; $$->span = sp(@$); }
+	| '{' opt_map '}'	{ $$ = $2; $$->span = sp(@$); }
+	;
+
+/* Arguments, tuple and list items: expressions or NAME=value. */
+opt_args:
+	  %empty		{ $$ = mk(ctx, EXPR_TUPLE, @$); }
+	| args			{ $$ = $1; }
+	| args ','		{ $$ = $1; }
+	;
+
+args:
+	  arg			{ $$ = mk(ctx, EXPR_TUPLE, @$); expr_push(A, $$, $1); }
+	| args ',' arg		{ $$ = $1; expr_push(A, $$, $3); }
+	;
+
+arg:
+	  expr
+	| IDENT '=' expr	{ $$ = mk(ctx, EXPR_NAMED, @$);
+				  $$->s = $1; $$->slen = strlen($1); $$->a = $3; }
+	;
+
+opt_map:
+	  %empty		{ $$ = mk(ctx, EXPR_MAP, @$); }
+	| map_items		{ $$ = $1; }
+	| map_items ','		{ $$ = $1; }
+	;
+
+map_items:
+	  map_key ':' expr	{ $$ = mk(ctx, EXPR_MAP, @$);
+				  expr_push(A, $$, $1); expr_push(A, $$, $3); }
+	| map_items ',' map_key ':' expr {
+				  $$ = $1; expr_push(A, $$, $3); expr_push(A, $$, $5); }
+	;
+
+map_key:
+	  IDENT			{ $$ = mk(ctx, EXPR_STRING, @$); $$->s = $1; $$->slen = strlen($1); }
+	| STRING
+	| '(' expr ')'		{ $$ = $2; }
+	;
+
+%%
+
+static void
+yyerror(YYLTYPE *loc, struct parse_ctx *ctx, const char *msg)
+{
+	diag_error(ctx->diags, sp(*loc), "%s", msg);
+	ctx->syntax_errors++;
+	lexer_recover(ctx->lx);
+}
+
+/*
+ * "unexpected X, expected A, B or C": the expected list is given only when
+ * it is short enough to help.
+ */
+static int
+yyreport_syntax_error(const yypcontext_t *pc, struct parse_ctx *ctx)
+{
+	enum { MAX_EXPECTED = 4 };
+	yysymbol_kind_t expected[MAX_EXPECTED];
+	yysymbol_kind_t got = yypcontext_token(pc);
+	struct strbuf sb = STRBUF_INIT;
+	int n, i;
+
+	if (got == YYSYMBOL_YYEMPTY)
+		strbuf_adds(&sb, "syntax error");
+	else if ((got == YYSYMBOL_IDENT || got == YYSYMBOL_FUNC ||
+	    got == YYSYMBOL_CLAUSE) && ctx->last_word != NULL)
+		strbuf_addf(&sb, "unexpected word '%s'", ctx->last_word);
+	else if (got == YYSYMBOL_PARAM && ctx->last_word != NULL)
+		strbuf_addf(&sb, "unexpected parameter '$%s'", ctx->last_word);
+	else
+		strbuf_addf(&sb, "unexpected %s", yysymbol_name(got));
+	n = yypcontext_expected_tokens(pc, expected, MAX_EXPECTED);
+	if (n > 0) {
+		strbuf_adds(&sb, ", expected ");
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				strbuf_adds(&sb, i == n - 1 ? " or " : ", ");
+			strbuf_adds(&sb, yysymbol_name(expected[i]));
+		}
+	}
+	yyerror((YYLTYPE *)yypcontext_location(pc), ctx, strbuf_str(&sb));
+	strbuf_release(&sb);
+	return 0;
+}
+
+int
+parse_program(const char *text, size_t len, struct arena *arena,
+    struct diags *diags, struct program **out)
+{
+	struct parse_ctx ctx = { 0 };
+
+	ctx.arena = arena;
+	ctx.diags = diags;
+	ctx.prog = arena_zalloc(arena, sizeof *ctx.prog);
+	ctx.prog->arena = arena;
+	ctx.lx = lexer_new(&ctx, text, len);
+	if (yyparse(&ctx) != 0 && ctx.syntax_errors == 0) {
+		struct span s = { 1, 1, 1, 1 };
+		diag_error(diags, s, "the script is too deeply nested");
+		ctx.syntax_errors++;
+	}
+	lexer_free(ctx.lx);
+	*out = ctx.prog;
+	return ctx.syntax_errors;
+}

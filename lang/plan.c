@@ -1,0 +1,382 @@
+/*
+ * plan.c: checked pipelines to the operator DAG, and --explain.
+ *
+ * Nodes are made in the order the runtime can run them: a let stream's
+ * nodes when it is first read (so an unread let costs nothing), before
+ * the nodes that read it; stdin once however often it is named.  A
+ * reducer right after a window is marked incremental, with the plan its
+ * reducer allows: subtracting through an inverse, or combining per-batch
+ * partial results.  Every node gets a fingerprint from its definition and
+ * its inputs', the identity a stateful stage keeps across restarts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "parse.h"
+#include "plan.h"
+#include "stdlib/arena.h"
+#include "stdlib/number.h"
+#include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+struct builder {
+	struct plan *plan;
+	struct node *stdin_node;
+	struct node **let_nodes;	/* by pipeline index: the let's last node */
+};
+
+static struct node *build_stage_chain(struct builder *, struct pipeline *);
+
+static void
+node_link(struct plan *plan, struct node *from, struct node *to)
+{
+	arena_push(plan->arena, (void ***)&to->inputs, &to->ninputs, from);
+	arena_push(plan->arena, (void ***)&from->outputs, &from->noutputs, to);
+}
+
+static struct node *
+node_new(struct plan *plan, struct stage *st)
+{
+	struct node *n = arena_zalloc(plan->arena, sizeof *n);
+
+	n->stage = st;
+	n->op = st->desc->op;
+	n->id = plan->nnodes + 1;
+	arena_push(plan->arena, (void ***)&plan->nodes, &plan->nnodes, n);
+	return n;
+}
+
+static int
+pipeline_index(struct plan *plan, const char *let)
+{
+	for (int i = 0; i < plan->npipelines; i++)
+		if (plan->pipelines[i]->kind == PIPELINE_LET &&
+		    strcmp(plan->pipelines[i]->name, let) == 0)
+			return i;
+	return -1;
+}
+
+static struct node *
+build_let(struct builder *b, const char *name)
+{
+	int i = pipeline_index(b->plan, name);
+
+	if (b->let_nodes[i] == NULL) {
+		b->let_nodes[i] = build_stage_chain(b, b->plan->pipelines[i]);
+		b->let_nodes[i]->let_name = name;
+	}
+	return b->let_nodes[i];
+}
+
+static struct node *
+build_source(struct builder *b, struct stage *st)
+{
+	struct node *n;
+
+	if (st->desc == NULL)
+		return build_let(b, st->ref);
+	if (st->desc->op == OP_STDIN) {
+		if (b->stdin_node == NULL)
+			b->stdin_node = node_new(b->plan, st);
+		return b->stdin_node;
+	}
+	if (st->desc->op == OP_UNION) {
+		struct node **ins = xcalloc((size_t)st->args[0].nstreams + 1, sizeof *ins);
+		for (int i = 0; i < st->args[0].nstreams; i++)
+			ins[i] = build_source(b, st->args[0].streams[i]);
+		n = node_new(b->plan, st);
+		for (int i = 0; i < st->args[0].nstreams; i++)
+			node_link(b->plan, ins[i], n);
+		free(ins);
+		return n;
+	}
+	return node_new(b->plan, st);
+}
+
+static enum window_plan
+window_plan_for(struct stage *st)
+{
+	switch (st->desc->op) {
+	case OP_COUNT:
+	case OP_COUNTBYVALUE:
+		return WPLAN_INVERSE;
+	case OP_REDUCEBYKEY:
+	case OP_REDUCE:
+		if (st->args[0].reducer == REDUCER_LAMBDA) {
+			for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+				if (strcmp(st->desc->clauses[j].word, "inverse") == 0 &&
+				    st->clauses[j].present)
+					return WPLAN_INVERSE;
+			return WPLAN_PARTIALS;
+		}
+		return catalog_reducer_invertible(st->args[0].reducer) ?
+		    WPLAN_INVERSE : WPLAN_PARTIALS;
+	default:
+		return WPLAN_NONE;
+	}
+}
+
+static const char *
+stage_as_name(struct stage *st)
+{
+	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+		if (strcmp(st->desc->clauses[j].word, "as") == 0 && st->clauses[j].present)
+			return st->clauses[j].s;
+	return NULL;
+}
+
+static struct node *
+build_stage_chain(struct builder *b, struct pipeline *p)
+{
+	struct node *prev = build_source(b, p->stages[0]);
+
+	for (int i = 1; i < p->nstages; i++) {
+		struct stage *st = p->stages[i];
+		struct node *n;
+
+		if (st->stream != NULL) {
+			/* join with a let stream: its nodes come first */
+			struct node *other = build_let(b, st->stream);
+			n = node_new(b->plan, st);
+			node_link(b->plan, prev, n);
+			node_link(b->plan, other, n);
+		} else {
+			n = node_new(b->plan, st);
+			node_link(b->plan, prev, n);
+		}
+		if (prev->op == OP_WINDOW && (st->desc->flags & OPF_WINDOWED) &&
+		    prev->noutputs == 1) {
+			n->window = prev;
+			n->wplan = window_plan_for(st);
+		}
+		n->state_name = stage_as_name(st);
+		prev = n;
+	}
+	return prev;
+}
+
+/* FNV-1a, 64 bits: stable across runs and machines. */
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void
+node_label(struct strbuf *sb, const struct node *n)
+{
+	segment_print(sb, n->stage->seg);
+}
+
+void
+plan_build(struct plan *plan)
+{
+	struct builder b = { 0 };
+
+	b.plan = plan;
+	b.let_nodes = xcalloc((size_t)plan->npipelines + 1, sizeof *b.let_nodes);
+	for (int i = 0; i < plan->npipelines; i++)
+		if (plan->pipelines[i]->kind == PIPELINE_OUTPUT)
+			build_stage_chain(&b, plan->pipelines[i]);
+	free(b.let_nodes);
+
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct node *n = plan->nodes[i];
+		struct strbuf sb = STRBUF_INIT;
+		uint64_t h = 0xcbf29ce484222325ULL;
+
+		node_label(&sb, n);
+		h = fnv1a(h, sb.data != NULL ? sb.data : "", sb.len);
+		for (int j = 0; j < n->ninputs; j++)
+			h = fnv1a(h, &n->inputs[j]->fingerprint, sizeof n->inputs[j]->fingerprint);
+		n->fingerprint = h;
+		strbuf_release(&sb);
+	}
+}
+
+struct plan *
+plan_compile(const char *text, size_t len, const struct job_options *opt,
+    struct diags *d)
+{
+	struct plan *plan = xcalloc(1, sizeof *plan);
+
+	plan->arena = arena_new(0);
+	if (parse_program(text, len, plan->arena, d, &plan->prog) > 0 ||
+	    check_program(plan, opt, d) > 0) {
+		plan_free(plan);
+		return NULL;
+	}
+	plan_build(plan);
+	return plan;
+}
+
+void
+plan_free(struct plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for (int i = 0; i < plan->nregexes; i++)
+		pcre2_code_free(plan->regexes[i]);
+	arena_free(plan->arena);
+	free(plan);
+}
+
+/* ---- --explain ---- */
+
+static const char *
+guarantee_name(enum guarantee g)
+{
+	switch (g) {
+	case GUARANTEE_EXACTLY_ONCE: return "exactly-once";
+	case GUARANTEE_AT_LEAST_ONCE: return "at-least-once";
+	case GUARANTEE_AT_MOST_ONCE: return "at-most-once";
+	default: return "none";
+	}
+}
+
+static void
+explain_settings(struct strbuf *sb, const struct plan *plan)
+{
+	const struct settings *s = &plan->settings;
+	char b1[32], b2[32], b3[32];
+
+	number_format_duration(b1, sizeof b1, s->batch_ms);
+	number_format_duration(b2, sizeof b2, s->block_ms);
+	number_format_size(b3, sizeof b3, s->buffer_bytes);
+	strbuf_addf(sb, "batch %s, block %s, buffer %s, parallelism ", b1, b2, b3);
+	if (s->parallelism_set)
+		strbuf_addf(sb, "%lld\n", (long long)s->parallelism);
+	else
+		strbuf_adds(sb, "auto (one worker per CPU)\n");
+	if (s->checkpoint != NULL) {
+		strbuf_addf(sb, "checkpoint \"%s\"", s->checkpoint);
+		if (s->checkpoint_every_ms > 0) {
+			number_format_duration(b1, sizeof b1, s->checkpoint_every_ms);
+			strbuf_addf(sb, " every %s", b1);
+		}
+		strbuf_addc(sb, '\n');
+	}
+	if (s->guarantee != GUARANTEE_NONE)
+		strbuf_addf(sb, "guarantee %s\n", guarantee_name(s->guarantee));
+	strbuf_addf(sb, "on error %s", s->on_error == ON_ERROR_SKIP ? "skip" :
+	    s->on_error == ON_ERROR_FAIL ? "fail" : "write");
+	if (s->on_error == ON_ERROR_WRITE)
+		strbuf_addf(sb, " \"%s\"", s->error_path);
+	strbuf_addc(sb, '\n');
+	for (int i = 0; i < plan->ntables; i++) {
+		const struct table_def *t = plan->tables[i];
+		if (t->path != NULL)
+			strbuf_addf(sb, "table %s: file \"%s\", reloaded when it changes\n", t->name, t->path);
+		else
+			strbuf_addf(sb, "table %s: %s of %d\n", t->name, t->is_map ? "map" : "set",
+			    t->list->nitems);
+	}
+}
+
+static const char *
+node_role(const struct node *n)
+{
+	return catalog_role_name(n->stage->desc->role);
+}
+
+char *
+plan_explain_text(const struct plan *plan)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[32];
+
+	explain_settings(&sb, plan);
+	for (int i = 0; i < plan->nnodes; i++) {
+		const struct node *n = plan->nodes[i];
+
+		strbuf_addf(&sb, "#%d %s ", n->id, node_role(n));
+		node_label(&sb, n);
+		if (n->ninputs > 0) {
+			strbuf_adds(&sb, " <-");
+			for (int j = 0; j < n->ninputs; j++)
+				strbuf_addf(&sb, " #%d", n->inputs[j]->id);
+		}
+		if (n->stage->desc->role != ROLE_SINK)
+			strbuf_addf(&sb, " : %s", shape_describe(n->stage->out, buf, sizeof buf));
+		strbuf_addc(&sb, '\n');
+		if (n->let_name != NULL)
+			strbuf_addf(&sb, "    let %s, read by %d\n", n->let_name, n->noutputs);
+		if (n->window != NULL) {
+			strbuf_addf(&sb, "    incremental over the window #%d: %s\n", n->window->id,
+			    n->wplan == WPLAN_INVERSE ?
+			    "adds the newest batch, subtracts the batch that left" :
+			    "combines per-batch partial results");
+		}
+		if (n->stage->desc->flags & OPF_STATEFUL) {
+			if (n->state_name != NULL)
+				strbuf_addf(&sb, "    state: as %s\n", n->state_name);
+			else
+				strbuf_addf(&sb, "    state: fingerprint %016llx\n",
+				    (unsigned long long)n->fingerprint);
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
+static void
+dot_escape(struct strbuf *sb, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\n') {
+			strbuf_adds(sb, "\\n");
+			continue;
+		}
+		if (*s == '"' || *s == '\\')
+			strbuf_addc(sb, '\\');
+		strbuf_addc(sb, *s);
+	}
+}
+
+char *
+plan_explain_dot(const struct plan *plan)
+{
+	struct strbuf sb = STRBUF_INIT, label = STRBUF_INIT;
+	char b1[32];
+
+	number_format_duration(b1, sizeof b1, plan->settings.batch_ms);
+	strbuf_adds(&sb, "digraph streamjob {\n");
+	strbuf_addf(&sb, "  label=\"batch %s\";\n", b1);
+	strbuf_adds(&sb, "  rankdir=LR;\n");
+	strbuf_adds(&sb, "  node [shape=box, fontname=\"monospace\"];\n");
+	for (int i = 0; i < plan->nnodes; i++) {
+		const struct node *n = plan->nodes[i];
+		const char *shape = n->stage->desc->role == ROLE_SOURCE ? "invhouse" :
+		    n->stage->desc->role == ROLE_SINK ? "house" : "box";
+
+		strbuf_reset(&label);
+		node_label(&label, n);
+		if (n->window != NULL)
+			strbuf_adds(&label, n->wplan == WPLAN_INVERSE ?
+			    "\n(incremental: inverse)" : "\n(incremental: partials)");
+		if (n->let_name != NULL)
+			strbuf_addf(&label, "\n(let %s)", n->let_name);
+		strbuf_addf(&sb, "  n%d [label=\"", n->id);
+		dot_escape(&sb, strbuf_str(&label));
+		strbuf_addf(&sb, "\", shape=%s%s];\n", shape,
+		    (n->stage->desc->flags & OPF_STATEFUL) ? ", style=bold" : "");
+	}
+	for (int i = 0; i < plan->nnodes; i++) {
+		const struct node *n = plan->nodes[i];
+		for (int j = 0; j < n->ninputs; j++)
+			strbuf_addf(&sb, "  n%d -> n%d;\n", n->inputs[j]->id, n->id);
+	}
+	strbuf_adds(&sb, "}\n");
+	strbuf_release(&label);
+	return strbuf_detach(&sb);
+}

@@ -1,0 +1,189 @@
+/*
+ * plan.h: a checked script, and the operator DAG the runtime executes.
+ *
+ * check_program() (check.c) resolves every segment of the syntax tree
+ * against the catalog into a struct stage: its descriptor, its constant
+ * arguments evaluated, its expressions checked, the shape of the elements
+ * going in and out.  plan_build() (plan.c) wires the stages into nodes:
+ * one node per source however often it is named (stdin) or per let stream
+ * however many pipelines read it, edges both ways, and the marks the
+ * runtime needs (a reducer right after a window is incremental).
+ *
+ * Everything lives in the plan's arena, with the syntax tree.
+ */
+#ifndef PLAN_H
+#define PLAN_H
+
+#include <stdint.h>
+
+#include "ast.h"
+#include "catalog.h"
+
+struct arena;
+struct diags;
+
+/* What the checker knows of a value: enough to tell pairs from the rest. */
+enum shape_kind {
+	SHAPE_ANY,		/* not known until run time */
+	SHAPE_NULL,
+	SHAPE_BOOL,
+	SHAPE_INT,
+	SHAPE_FLOAT,
+	SHAPE_NUMBER,		/* int or float */
+	SHAPE_STRING,
+	SHAPE_TUPLE,		/* n items */
+	SHAPE_LIST,		/* of elem */
+	SHAPE_MAP,
+};
+
+struct shape {
+	enum shape_kind kind;
+	int n;
+	struct shape **items;	/* TUPLE */
+	struct shape *elem;	/* LIST */
+};
+
+/* Is the shape known not to be a (key, value) pair? */
+int shape_not_pair(const struct shape *);
+/* "strings", "pairs", "tuples of 3", ... */
+const char *shape_describe(const struct shape *, char *buf, size_t size);
+
+/* One argument or clause of a stage, evaluated where it is constant. */
+struct argval {
+	int present;
+	struct span span;
+	int64_t i;		/* durations (ms), sizes, counts, ports, bools */
+	const char *s;		/* strings, names, choices */
+	struct expr *e;		/* element expressions and lambdas */
+	enum reducer_kind reducer;
+	struct expr **items;	/* batches: one list per batch */
+	int nitems;
+	struct stage **streams;	/* union: the streams merged */
+	int nstreams;
+};
+
+enum sink_format { FORMAT_TSV, FORMAT_JSON, FORMAT_CSV };
+enum emit_mode { EMIT_ALL, EMIT_CHANGED, EMIT_FINAL };
+
+struct table_def;
+
+struct stage {
+	const struct op_desc *desc;	/* NULL: a reference to a let stream */
+	const char *ref;		/* the let stream's name */
+	struct segment *seg;
+	struct span span;
+	struct shape *in, *out;
+	struct argval args[5];		/* by the descriptor's args */
+	struct argval clauses[5];	/* by the descriptor's clauses */
+	enum sink_format format;
+	enum emit_mode emit;
+	int descending;
+	struct table_def *table;	/* join, leftJoin, except: a table ... */
+	const char *stream;		/* ... or a let stream */
+};
+
+struct table_def {
+	const char *name;
+	struct span span;
+	const char *path;		/* file("PATH"), or NULL */
+	struct expr *list;		/* [...], or NULL */
+	int is_map;			/* entries are (key, value) pairs */
+};
+
+enum pipeline_kind { PIPELINE_OUTPUT, PIPELINE_LET };
+
+struct pipeline {
+	enum pipeline_kind kind;
+	const char *name;		/* PIPELINE_LET */
+	struct span span;
+	struct stage **stages;		/* source (or reference), stages, sink */
+	int nstages;
+	int used;			/* a let stream read by another pipeline */
+};
+
+enum guarantee { GUARANTEE_NONE, GUARANTEE_EXACTLY_ONCE, GUARANTEE_AT_LEAST_ONCE,
+	GUARANTEE_AT_MOST_ONCE };
+enum on_error { ON_ERROR_SKIP, ON_ERROR_FAIL, ON_ERROR_WRITE };
+
+struct settings {
+	int64_t batch_ms;
+	int64_t block_ms;
+	const char *checkpoint;		/* NULL: none */
+	int64_t checkpoint_every_ms;	/* 0: every batch */
+	int64_t parallelism;
+	int parallelism_set;		/* by the script or -j, not the CPU count */
+	int64_t buffer_bytes;
+	enum guarantee guarantee;
+	enum on_error on_error;
+	const char *error_path;
+};
+
+/* A NAME=VALUE of the command line. */
+struct param {
+	const char *name;
+	const char *value;
+};
+
+/* What the command line adds to a script. */
+struct job_options {
+	int64_t batch_ms;		/* -b; 0: the script's */
+	const char *checkpoint;		/* -c; NULL: the script's */
+	int64_t parallelism;		/* -j; 0: the script's */
+	int once;			/* --once */
+	int ncpus;			/* the default parallelism */
+	const struct param *params;
+	int nparams;
+};
+
+enum window_plan {
+	WPLAN_NONE,
+	WPLAN_INVERSE,		/* add the new batch, subtract the one that left */
+	WPLAN_PARTIALS,		/* combine per-batch partial results */
+};
+
+struct node {
+	int id;				/* 1, 2, ... in topological order */
+	enum node_op op;
+	struct stage *stage;
+	struct node **inputs;
+	int ninputs;
+	struct node **outputs;
+	int noutputs;
+	const char *let_name;		/* the let stream this node ends */
+	struct node *window;		/* an incremental reducer: its window */
+	enum window_plan wplan;
+	uint64_t fingerprint;		/* stateful stages: their identity */
+	const char *state_name;		/* as NAME, or NULL */
+};
+
+struct plan {
+	struct arena *arena;
+	struct program *prog;
+	struct settings settings;
+	struct table_def **tables;
+	int ntables;
+	struct pipeline **pipelines;
+	int npipelines;
+	struct node **nodes;		/* topological order */
+	int nnodes;
+	void **regexes;			/* compiled at check time; freed with the plan */
+	int nregexes;
+};
+
+/*
+ * Parse, check and plan a script.  Returns the plan, or NULL when the
+ * script has errors, all of which are in diags.
+ */
+struct plan *plan_compile(const char *text, size_t len,
+    const struct job_options *, struct diags *);
+void plan_free(struct plan *);
+
+/* The passes plan_compile chains. */
+int check_program(struct plan *, const struct job_options *, struct diags *);
+void plan_build(struct plan *);
+
+/* --explain: the DAG as text, or as Graphviz dot.  Caller frees. */
+char *plan_explain_text(const struct plan *);
+char *plan_explain_dot(const struct plan *);
+
+#endif
