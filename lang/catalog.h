@@ -79,6 +79,7 @@ struct clause_spec {
 #define OPF_WINDOWED	0x20	/* computed incrementally right after window */
 #define OPF_EXACTLY	0x40	/* a sink that gives exactly-once */
 #define OPF_FORMAT	0x80	/* a sink that takes tsv, json or csv */
+#define OPF_CALL	0x100	/* written as a call: socket("h", 9999) */
 
 struct op_desc {
 	const char *name;

@@ -1364,6 +1364,7 @@ check_batches(struct checker *c, struct stage *st)
 	struct scope sc = { NULL, 0, NULL };
 
 	segment_args(c, st->seg, st->desc, &args, &nargs);
+	st->args[0].present = 1;
 	st->args[0].items = args;
 	st->args[0].nitems = nargs;
 	for (int i = 0; i < nargs; i++) {

@@ -151,6 +151,7 @@ struct node {
 	int noutputs;
 	const char *let_name;		/* the let stream this node ends */
 	struct node *window;		/* an incremental reducer: its window */
+	struct node *event_time;	/* the timestamp stage upstream, if any */
 	enum window_plan wplan;
 	uint64_t fingerprint;		/* stateful stages: their identity */
 	const char *state_name;		/* as NAME, or NULL */

@@ -1,0 +1,69 @@
+# setup.sh: shared by the test drivers.  Sourced, not run.
+#
+# Gives set -eu, a scratch directory removed on exit, TAP output helpers
+# (one "ok N - name" line per case, the plan at the end) and the paths of
+# the binary and the source tree.  STREAMJOB_WRAPPER (e.g. "valgrind -q
+# --error-exitcode=99 --leak-check=full") runs the binary under a tool.
+
+set -eu
+
+: "${SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${STREAMJOB:=$SRCDIR/streamjob}"
+: "${STREAMJOB_WRAPPER:=}"
+export LC_ALL=C
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamjob-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+tap_n=0
+tap_failed=0
+
+sj() {
+	# shellcheck disable=SC2086
+	$STREAMJOB_WRAPPER "$STREAMJOB" "$@"
+}
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+	shift
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /'
+	done
+}
+
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+# Show how two files differ, as TAP comments.
+show_diff() {
+	diff -u "$1" "$2" | head -40 || true
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	exit 0
+}
+
+# Read the words of NAME.args into the arrays opts (words starting with -)
+# and params (the rest).
+read_args() {
+	opts=()
+	params=()
+	if [ -f "$1" ]; then
+		for w in $(cat "$1"); do
+			case "$w" in
+			-*) opts+=("$w") ;;
+			*) params+=("$w") ;;
+			esac
+		done
+	fi
+}
