@@ -11,6 +11,7 @@ set -eu
 : "${STREAMJOB:=$SRCDIR/streamjob}"
 : "${STREAMJOB_WRAPPER:=}"
 export LC_ALL=C
+shopt -s nullglob
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/streamjob-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
