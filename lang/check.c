@@ -315,7 +315,7 @@ const_eval(struct checker *c, struct expr *e, int guarded)
 			return param_value(p->value);
 		if (!guarded)
 			err_unset_param(c, e);
-		v.k = guarded ? CV_NULL : CV_NULL;
+		v.k = CV_NULL;	/* unset: null, so ?? picks its default */
 		return v;
 	}
 	case EXPR_BINARY:
@@ -372,12 +372,6 @@ const_eval(struct checker *c, struct expr *e, int guarded)
 	default:
 		return v;
 	}
-}
-
-static void
-free_string(void *p)
-{
-	free(p);
 }
 
 /* ---- regular expressions ---- */
@@ -1147,20 +1141,14 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 				ERR(c, a->span, "%s takes no arguments", d->name);
 			else
 				ERR(c, a->span, "%s takes %d argument%s, got %d", d->name, maxpos,
-				    maxpos == 1 ? "" : "s", nargs - desc_nargs(d, 1) < nargs ? nargs : nargs);
+				    maxpos == 1 ? "" : "s", nargs);
 			break;
 		}
 		if (npos >= maxpos) {
 			npos++;
 			continue;	/* variadic: the source checks the rest */
 		}
-		for (j = 0; j < 5 && d->args[j].name != NULL; j++) {
-			if (d->args[j].named)
-				continue;
-			if (j >= npos)
-				break;
-		}
-		/* positional arguments come first in the descriptor */
+		/* Positional arguments come first in the descriptor. */
 		j = npos;
 		check_value(c, st, d->name, d->args[j].name, d->args[j].kind,
 		    d->args[j].choices, a, &st->args[j]);
@@ -1886,6 +1874,16 @@ check_guarantee(struct checker *c)
 	}
 }
 
+static int
+count_outputs(const struct plan *plan)
+{
+	int n = 0;
+
+	for (int i = 0; i < plan->npipelines; i++)
+		n += plan->pipelines[i]->kind == PIPELINE_OUTPUT;
+	return n;
+}
+
 int
 check_program(struct plan *plan, const struct job_options *opt, struct diags *d)
 {
@@ -1934,17 +1932,12 @@ check_program(struct plan *plan, const struct job_options *opt, struct diags *d)
 		check_stmt(&c, prog->stmts[i]);
 	}
 	check_guarantee(&c);
-	if (plan->npipelines == 0 || ({
-		int outputs = 0;
-		for (int i = 0; i < plan->npipelines; i++)
-			outputs += plan->pipelines[i]->kind == PIPELINE_OUTPUT;
-		outputs == 0; })) {
+	if (count_outputs(plan) == 0) {
 		struct span end = { 1, 1, 1, 1 };
 		if (prog->nstmts > 0)
 			end = prog->stmts[prog->nstmts - 1]->span;
 		if (diags_count(d) == before)
 			ERR(&c, end, "the script has no pipeline: write one such as stdin | print");
 	}
-	(void)free_string;
 	return diags_count(d) - before;
 }

@@ -17,6 +17,11 @@ struct parse_ctx;
 }
 
 %code {
+/* Deep enough for any script a person writes, shallow enough that the
+ * recursive passes after the parser stay far from the stack's end. */
+#define YYMAXDEPTH 2000
+#define YYINITDEPTH 200
+
 #include <stdio.h>
 #include <string.h>
 
@@ -346,6 +351,8 @@ map_key:
 static void
 yyerror(YYLTYPE *loc, struct parse_ctx *ctx, const char *msg)
 {
+	if (strcmp(msg, "memory exhausted") == 0)
+		msg = "the script nests too deeply";
 	diag_error(ctx->diags, sp(*loc), "%s", msg);
 	ctx->syntax_errors++;
 	lexer_recover(ctx->lx);
@@ -400,7 +407,7 @@ parse_program(const char *text, size_t len, struct arena *arena,
 	ctx.lx = lexer_new(&ctx, text, len);
 	if (yyparse(&ctx) != 0 && ctx.syntax_errors == 0) {
 		struct span s = { 1, 1, 1, 1 };
-		diag_error(diags, s, "the script is too deeply nested");
+		diag_error(diags, s, "the script nests too deeply");
 		ctx.syntax_errors++;
 	}
 	lexer_free(ctx.lx);
