@@ -63,6 +63,8 @@ struct checker {
 	struct stage **named;	/* stages with "as NAME" */
 	int nnamed;
 	int stmt_index;		/* the statement being checked */
+	const char *defining;	/* the let stream being defined, or NULL */
+	int single_segment;	/* the statement is one segment */
 };
 
 /* What a constant expression evaluates to. */
@@ -280,8 +282,7 @@ param_value(const char *text)
 			return v;
 		}
 		double d = strtod(text, &end);
-		if (*end == '\0' && (text[0] == '-' || text[0] == '.' ||
-		    (text[0] >= '0' && text[0] <= '9'))) {
+		if (*end == '\0' && strspn(text, "0123456789.eE+-") == strlen(text)) {
 			v.k = CV_FLOAT;
 			v.d = d;
 			return v;
@@ -419,16 +420,35 @@ scope_lookup(struct scope *s, const char *name)
 	return NULL;
 }
 
-static int
-pattern_has(struct expr *p, const char *name)
+/*
+ * Report a name given twice among a lambda's parameters, however deep in
+ * its patterns: (k, (v, k)) => ... is as wrong as (a, a) => ...
+ */
+static void
+check_param_names(struct checker *c, struct expr **items, int n)
 {
-	if (p->kind == EXPR_NAME)
-		return strcmp(p->s, name) == 0;
-	if (p->kind == EXPR_TUPLE)
-		for (int i = 0; i < p->nitems; i++)
-			if (pattern_has(p->items[i], name))
-				return 1;
-	return 0;
+	struct expr *stack[256], *names[256];
+	int sp = 0, nn = 0;
+
+	for (int i = n - 1; i >= 0 && sp < 256; i--)
+		stack[sp++] = items[i];
+	while (sp > 0) {
+		struct expr *p = stack[--sp];
+		if (p->kind == EXPR_TUPLE) {
+			for (int i = p->nitems - 1; i >= 0 && sp < 256; i--)
+				stack[sp++] = p->items[i];
+			continue;
+		}
+		if (p->kind != EXPR_NAME)
+			continue;
+		for (int j = 0; j < nn; j++)
+			if (strcmp(names[j]->s, p->s) == 0) {
+				ERR(c, p->span, "parameter '%s' is named twice", p->s);
+				break;
+			}
+		if (nn < 256)
+			names[nn++] = p;
+	}
 }
 
 /*
@@ -446,10 +466,6 @@ bind_pattern(struct checker *c, struct scope *sc, struct expr *p, struct shape *
 		return;
 	case EXPR_NAME: {
 		struct binding *b = arena_zalloc(c->a, sizeof *b);
-		/* A name twice in one pattern: the second hides the first. */
-		for (struct binding *o = sc->vars; o != NULL; o = o->next)
-			if (o->name == p->s)
-				break;
 		b->name = p->s;
 		b->shape = s != NULL ? s : &shape_any;
 		b->next = sc->vars;
@@ -459,18 +475,17 @@ bind_pattern(struct checker *c, struct scope *sc, struct expr *p, struct shape *
 	case EXPR_TUPLE:
 		if (s != NULL && s->kind != SHAPE_ANY &&
 		    !(s->kind == SHAPE_TUPLE && s->n == p->nitems)) {
+			char need[32];
+			if (p->nitems == 2)
+				snprintf(need, sizeof need, "pairs");
+			else
+				snprintf(need, sizeof need, "tuples of %d", p->nitems);
 			ERR(c, p->span, "the pattern needs %s, but the values here are %s",
-			    p->nitems == 2 ? "pairs" : "tuples of that size",
-			    shape_describe(s, buf, sizeof buf));
+			    need, shape_describe(s, buf, sizeof buf));
 			s = NULL;
 		}
 		for (int i = 0; i < p->nitems; i++) {
 			struct expr *item = p->items[i];
-			if (item->kind == EXPR_NAME) {
-				for (int j = 0; j < i; j++)
-					if (pattern_has(p->items[j], item->s))
-						ERR(c, item->span, "parameter '%s' is named twice", item->s);
-			}
 			bind_pattern(c, sc, item,
 			    s != NULL && s->kind == SHAPE_TUPLE ? s->items[i] : &shape_any, whole);
 		}
@@ -726,6 +741,7 @@ check_element_fn(struct checker *c, struct expr *e, struct shape *elem)
 		return check_expr(c, e, &sc);
 	}
 	sc.in_lambda = 1;
+	check_param_names(c, e->items, e->nitems);
 	if (e->nitems == 1) {
 		bind_pattern(c, &sc, e->items[0], elem, e);
 	} else {
@@ -749,11 +765,9 @@ check_lambda2(struct checker *c, const char *what, struct expr *e,
 			return &shape_any;
 		return &shape_any;
 	}
+	check_param_names(c, e->items, e->nitems);
 	bind_pattern(c, &sc, e->items[0], s1, e);
 	bind_pattern(c, &sc, e->items[1], s2, e);
-	if (e->items[0]->kind == EXPR_NAME && e->items[1]->kind == EXPR_NAME &&
-	    strcmp(e->items[0]->s, e->items[1]->s) == 0)
-		ERR(c, e->items[1]->span, "parameter '%s' is named twice", e->items[1]->s);
 	return check_expr(c, e->a, &sc);
 }
 
@@ -833,10 +847,30 @@ choice_suggest(struct checker *c, const char *choices, const char *word)
 	return suggest(word, cands, n);
 }
 
+/*
+ * How messages name an argument: "batch" for an op's only argument,
+ * "socket port" for one of several, "files existing=" for an option,
+ * "window slide" for a clause.
+ */
 static const char *
-what_of(const char *owner, const char *name, char *buf, size_t size)
+what_of(const struct op_desc *d, const char *name, int is_clause, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s's %s", owner, name);
+	int npos = 0, named = 0;
+
+	for (int i = 0; i < 5 && d->args[i].name != NULL; i++) {
+		if (!d->args[i].named)
+			npos++;
+		if (strcmp(d->args[i].name, name) == 0 && d->args[i].named)
+			named = 1;
+	}
+	if (is_clause)
+		snprintf(buf, size, "%s %s", d->name, name);
+	else if (named)
+		snprintf(buf, size, "%s %s=", d->name, name);
+	else if (npos == 1)
+		snprintf(buf, size, "%s", d->name);
+	else
+		snprintf(buf, size, "%s %s", d->name, name);
 	return buf;
 }
 
@@ -845,15 +879,16 @@ what_of(const char *owner, const char *name, char *buf, size_t size)
  * owner names the stage for messages; name the argument.
  */
 static void
-check_value(struct checker *c, struct stage *st, const char *owner, const char *name,
+check_value(struct checker *c, struct stage *st, const char *name, int is_clause,
     enum arg_kind kind, const char *choices, struct expr *e, struct argval *out)
 {
 	struct cval v;
 	char what[96];
+	const char *owner = st->desc->name;
 
 	out->present = 1;
 	out->span = e->span;
-	what_of(owner, name, what, sizeof what);
+	what_of(st->desc, name, is_clause, what, sizeof what);
 	switch (kind) {
 	case ARG_NONE:
 		return;
@@ -903,11 +938,6 @@ check_value(struct checker *c, struct stage *st, const char *owner, const char *
 		v = const_eval(c, e, 0);
 		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
 			return;
-		if (v.k == CV_INT && v.from_param == 0 && e->kind == EXPR_PARAM) {
-			/* NAME=VALUE that reads as a number, where text is wanted. */
-			out->s = find_param(c, e->s)->value;
-			return;
-		}
 		if (v.k != CV_STRING) {
 			ERR(c, e->span, "%s needs a string", what);
 			return;
@@ -916,6 +946,8 @@ check_value(struct checker *c, struct stage *st, const char *owner, const char *
 		return;
 	case ARG_BOOL:
 		v = const_eval(c, e, 0);
+		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+			return;
 		if (v.k != CV_BOOL) {
 			ERR(c, e->span, "%s needs true or false", what);
 			return;
@@ -999,6 +1031,8 @@ check_value(struct checker *c, struct stage *st, const char *owner, const char *
 			word = e->s;
 		else {
 			v = const_eval(c, e, 0);
+			if (v.k == CV_NULL && e->kind == EXPR_PARAM)
+				return;
 			if (v.k == CV_STRING)
 				word = v.s;
 		}
@@ -1065,9 +1099,11 @@ segment_args(struct checker *c, struct segment *seg, const struct op_desc *d,
 	if (seg->form == SEG_CALL) {
 		*args = seg->args;
 		*nargs = seg->nargs;
-		if (takes_expr && seg->nargs > 1)
+		if (takes_expr && seg->nargs > 1) {
 			ERR(c, seg->span, "%s takes one expression; for a tuple, put a space before it: %s (a, b)",
 			    d->name, d->name);
+			*nargs = 1;
+		}
 		return;
 	}
 	if (seg->arg == NULL)
@@ -1081,6 +1117,16 @@ segment_args(struct checker *c, struct segment *seg, const struct op_desc *d,
 	*args = arena_alloc(c->a, sizeof **args);
 	(*args)[0] = seg->arg;
 	*nargs = 1;
+}
+
+static int
+count_positional(struct expr **args, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		k += args[i]->kind != EXPR_NAMED;
+	return k;
 }
 
 static int
@@ -1132,7 +1178,7 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 				ERR(c, a->span, "%s is given twice", a->s);
 				continue;
 			}
-			check_value(c, st, d->name, d->args[j].name, d->args[j].kind,
+			check_value(c, st, d->args[j].name, 0, d->args[j].kind,
 			    d->args[j].choices, a->a, &st->args[j]);
 			continue;
 		}
@@ -1141,7 +1187,7 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 				ERR(c, a->span, "%s takes no arguments", d->name);
 			else
 				ERR(c, a->span, "%s takes %d argument%s, got %d", d->name, maxpos,
-				    maxpos == 1 ? "" : "s", nargs);
+				    maxpos == 1 ? "" : "s", count_positional(args, nargs));
 			break;
 		}
 		if (npos >= maxpos) {
@@ -1150,7 +1196,12 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 		}
 		/* Positional arguments come first in the descriptor. */
 		j = npos;
-		check_value(c, st, d->name, d->args[j].name, d->args[j].kind,
+		if (st->args[j].present) {
+			ERR(c, a->span, "%s is given twice", d->args[j].name);
+			npos++;
+			continue;
+		}
+		check_value(c, st, d->args[j].name, 0, d->args[j].kind,
 		    d->args[j].choices, a, &st->args[j]);
 		npos++;
 	}
@@ -1211,7 +1262,7 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 			    "an expression");
 			continue;
 		}
-		check_value(c, st, d->name, cl->word, d->clauses[j].kind,
+		check_value(c, st, cl->word, 1, d->clauses[j].kind,
 		    d->clauses[j].choices, cl->arg, &st->clauses[j]);
 		st->clauses[j].span = cl->span;
 	}
@@ -1403,9 +1454,21 @@ check_source_segment(struct checker *c, struct segment *seg)
 		} else if ((later = find_later_definition(c, seg->head)) != NULL) {
 			ERR(c, seg->head_span, "%s is defined later (at line %d); define it before using it",
 			    seg->head, later->span.first_line);
+		} else if (c->defining != NULL && strcmp(c->defining, seg->head) == 0) {
+			ERR(c, seg->head_span, "a let stream cannot read itself");
 		} else if (other != NULL) {
 			ERR(c, seg->head_span, "a pipeline starts with a source, not the %s %s",
 			    catalog_role_name(other->role), seg->head);
+		} else if (c->single_segment) {
+			int n, m;
+			const char **src = role_names(c, ROLE_SOURCE, 0, &n);
+			const char **set = role_names(c, ROLE_SETTING, 0, &m);
+			const char **all = arena_alloc(c->a, (size_t)(n + m + 2) * sizeof *all);
+			memcpy(all, src, (size_t)n * sizeof *all);
+			memcpy(all + n, set, (size_t)m * sizeof *all);
+			all[n + m] = "let";
+			all[n + m + 1] = "table";
+			err_suggest(c, seg->head_span, "statement or source", seg->head, all, n + m + 2);
 		} else {
 			int n, total;
 			const char **cands = role_names(c, ROLE_SOURCE, 0, &n);
@@ -1562,6 +1625,7 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 				ERR(c, e->span, "state takes a lambda of two parameters: (values, old) => ...");
 				break;
 			}
+			check_param_names(c, e->items, e->nitems);
 			bind_pattern(c, &sc, e->items[0], shape_list(c, val), e);
 			bind_pattern(c, &sc, e->items[1], &shape_any, e);
 			st->out = shape_pair(c, key, check_expr(c, e->a, &sc));
@@ -1577,8 +1641,11 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 
 	/* inverse: a lambda reducer's, right after a window. */
 	if ((v = clause_of(st, "inverse")) != NULL && v->e != NULL) {
-		if (a0->reducer != REDUCER_LAMBDA)
+		if (a0->reducer != REDUCER_LAMBDA && catalog_reducer_invertible(a0->reducer))
 			ERR(c, v->span, "inverse is for lambda reducers; %s has its own",
+			    catalog_reducer_name(a0->reducer));
+		else if (a0->reducer != REDUCER_LAMBDA)
+			ERR(c, v->span, "inverse is for lambda reducers; a window combines %s's per-batch results instead",
 			    catalog_reducer_name(a0->reducer));
 		else if (prev == NULL || prev->desc == NULL || prev->desc->op != OP_WINDOW)
 			ERR(c, v->span, "inverse applies only to a reducer right after window");
@@ -1684,10 +1751,13 @@ check_pipeline(struct checker *c, struct stmt *stmt, struct pipeline *p)
 	struct stage *prev, *st;
 	int i;
 
+	c->single_segment = stmt->nsegs == 1;
 	prev = check_source_segment(c, stmt->segs[0]);
 	if (prev == NULL) {
 		prev = stage_new(c, stmt->segs[0], NULL);
 		prev->ref = "?";
+		if (stmt->nsegs == 1)
+			return;	/* one error is enough for one word */
 	}
 	arena_push(c->a, (void ***)&p->stages, &p->nstages, prev);
 	for (i = 1; i < stmt->nsegs; i++) {
@@ -1749,6 +1819,8 @@ check_table(struct checker *c, struct stmt *stmt)
 
 	t->name = stmt->name;
 	t->span = stmt->name_span;
+	/* Registered even when invalid, so its uses add no more errors. */
+	arena_push(c->a, (void ***)&c->plan->tables, &c->plan->ntables, t);
 	if (stmt->nsegs > 1) {
 		ERR(c, stmt->segs[1]->head_span, "a table is a list or file(\"PATH\"), not a pipeline");
 		return;
@@ -1788,7 +1860,6 @@ check_table(struct checker *c, struct stmt *stmt)
 		ERR(c, seg->span, "a table is a list [...] or file(\"PATH\")");
 		return;
 	}
-	arena_push(c->a, (void ***)&c->plan->tables, &c->plan->ntables, t);
 }
 
 static int
@@ -1834,7 +1905,9 @@ check_stmt(struct checker *c, struct stmt *stmt)
 		p->kind = PIPELINE_LET;
 		p->name = stmt->name;
 		p->span = stmt->span;
+		c->defining = stmt->name;
 		check_pipeline(c, stmt, p);
+		c->defining = NULL;
 		/* Defined after its own pipeline: a let cannot read itself. */
 		arena_push(c->a, (void ***)&c->plan->pipelines, &c->plan->npipelines, p);
 		return;

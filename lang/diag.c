@@ -155,7 +155,12 @@ diag_format_one(struct diags *d, struct strbuf *sb, const struct diag_entry *e)
 			chars++;
 	strbuf_addf(sb, "%s:%d:%d: error: %s\n", d->name, e->span.first_line,
 	    chars + 1, e->msg);
-	strbuf_add(sb, line, len);
+	/* The source line as it is, but for bytes a terminal would not show
+	 * (a NUL would even cut the message short): those print as '?'. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		strbuf_addc(sb, (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c);
+	}
 	strbuf_addc(sb, '\n');
 	for (i = 0; i < col; i++) {
 		unsigned char c = (unsigned char)line[i];

@@ -22,6 +22,7 @@ struct parse_ctx {
 	struct lexer *lx;
 	int syntax_errors;
 	const char *last_word;		/* the last name scanned, for messages */
+	int at_eof;			/* the last line end was the end of file */
 };
 
 /*

@@ -23,16 +23,20 @@ struct parse_ctx;
 #define YYINITDEPTH 200
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lang/diag.h"
 #include "lang/parse.h"
 #include "stdlib/arena.h"
 #include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
 
 int lexer_next(YYSTYPE *, YYLTYPE *, struct parse_ctx *);
 #define yylex lexer_next
 void lexer_recover(struct lexer *);
+int lexer_depth(const struct lexer *);
+int lexer_after_operand(const struct lexer *);
 static void yyerror(YYLTYPE *, struct parse_ctx *, const char *);
 
 #define A (ctx->arena)
@@ -72,6 +76,7 @@ mk_unary(struct parse_ctx *ctx, enum expr_op op, struct expr *a, YYLTYPE l)
 
 %define api.pure full
 %define parse.error custom
+%define parse.lac full
 %locations
 %param {struct parse_ctx *ctx}
 %expect 0
@@ -358,6 +363,41 @@ yyerror(YYLTYPE *loc, struct parse_ctx *ctx, const char *msg)
 	lexer_recover(ctx->lx);
 }
 
+static int
+is_comparison(const char *name)
+{
+	static const char *const ops[] = {
+		"'=='", "'!='", "'<'", "'<='", "'>'", "'>='", "'in'", "'not in'",
+		"'~'", "'!~'",
+	};
+
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (strcmp(name, ops[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Of all the tokens that could come next, the one that closes or completes
+ * a construct (a bracket, then/else, ':' in a map, '=>' of a lambda), if
+ * any: the likeliest thing forgotten.
+ */
+static const char *
+expected_closer(const yypcontext_t *pc)
+{
+	static const char *const closers[] = {
+		"')'", "']'", "'}'", "'then'", "'else'", "':'",
+	};
+	yysymbol_kind_t all[YYNTOKENS];
+	int n = yypcontext_expected_tokens(pc, all, YYNTOKENS);
+
+	for (size_t c = 0; c < sizeof closers / sizeof closers[0]; c++)
+		for (int i = 0; i < n; i++)
+			if (strcmp(yysymbol_name(all[i]), closers[c]) == 0)
+				return closers[c];
+	return NULL;
+}
+
 /*
  * "unexpected X, expected A, B or C": the expected list is given only when
  * it is short enough to help.
@@ -367,12 +407,15 @@ yyreport_syntax_error(const yypcontext_t *pc, struct parse_ctx *ctx)
 {
 	enum { MAX_EXPECTED = 4 };
 	yysymbol_kind_t expected[MAX_EXPECTED];
+	const char *closer;
 	yysymbol_kind_t got = yypcontext_token(pc);
 	struct strbuf sb = STRBUF_INIT;
 	int n, i;
 
 	if (got == YYSYMBOL_YYEMPTY)
 		strbuf_adds(&sb, "syntax error");
+	else if (got == YYSYMBOL_NEWLINE && ctx->at_eof)
+		strbuf_adds(&sb, "unexpected end of file");
 	else if ((got == YYSYMBOL_IDENT || got == YYSYMBOL_FUNC ||
 	    got == YYSYMBOL_CLAUSE) && ctx->last_word != NULL)
 		strbuf_addf(&sb, "unexpected word '%s'", ctx->last_word);
@@ -380,18 +423,99 @@ yyreport_syntax_error(const yypcontext_t *pc, struct parse_ctx *ctx)
 		strbuf_addf(&sb, "unexpected parameter '$%s'", ctx->last_word);
 	else
 		strbuf_addf(&sb, "unexpected %s", yysymbol_name(got));
+	if (got != YYSYMBOL_YYEMPTY && is_comparison(yysymbol_name(got)) &&
+	    lexer_after_operand(ctx->lx)) {
+		strbuf_adds(&sb, " (comparisons do not chain: join them with and)");
+		yyerror((YYLTYPE *)yypcontext_location(pc), ctx, strbuf_str(&sb));
+		strbuf_release(&sb);
+		return 0;
+	}
 	n = yypcontext_expected_tokens(pc, expected, MAX_EXPECTED);
-	if (n > 0) {
+	if (n > 0 && n <= MAX_EXPECTED) {
 		strbuf_adds(&sb, ", expected ");
 		for (i = 0; i < n; i++) {
 			if (i > 0)
 				strbuf_adds(&sb, i == n - 1 ? " or " : ", ");
 			strbuf_adds(&sb, yysymbol_name(expected[i]));
 		}
-	}
+	} else if ((closer = expected_closer(pc)) != NULL) {
+		/* Too many to list, but one of them ends what is open. */
+		strbuf_addf(&sb, ", expected %s", closer);
+	} else if (lexer_depth(ctx->lx) > 0 && got != YYSYMBOL_YYEOF)
+		strbuf_adds(&sb, " (is a bracket left open?)");
 	yyerror((YYLTYPE *)yypcontext_location(pc), ctx, strbuf_str(&sb));
 	strbuf_release(&sb);
 	return 0;
+}
+
+/* Deeper expressions than this are refused: the passes after the parser
+ * recurse over them, and no one writes 500 nested operators by hand. */
+#define EXPR_MAX_DEPTH 500
+
+/*
+ * Find an expression nested deeper than EXPR_MAX_DEPTH, without recursion
+ * (a left-leaning chain such as _ + _ + ... does not deepen the parser's
+ * stack, so the parser alone does not catch it).
+ */
+static struct expr *
+expr_too_deep(struct expr *root)
+{
+	struct frame { struct expr *e; int depth; } *stack;
+	size_t n = 0, cap = 64;
+	struct expr *found = NULL;
+
+	stack = xmalloc(cap * sizeof *stack);
+	stack[n++] = (struct frame){ root, 1 };
+	while (n > 0 && found == NULL) {
+		struct frame f = stack[--n];
+		struct expr *kids[3] = { f.e->a, f.e->b, f.e->c };
+
+		if (f.depth > EXPR_MAX_DEPTH) {
+			found = f.e;
+			break;
+		}
+		if (n + 3 + (size_t)f.e->nitems >= cap) {
+			cap = (n + 3 + (size_t)f.e->nitems) * 2;
+			stack = xreallocarray(stack, cap, sizeof *stack);
+		}
+		for (int i = 0; i < 3; i++)
+			if (kids[i] != NULL)
+				stack[n++] = (struct frame){ kids[i], f.depth + 1 };
+		for (int i = 0; i < f.e->nitems; i++)
+			stack[n++] = (struct frame){ f.e->items[i], f.depth + 1 };
+	}
+	free(stack);
+	return found;
+}
+
+static int
+check_depth(struct parse_ctx *ctx, struct expr *e)
+{
+	struct expr *deep;
+
+	if (e == NULL || (deep = expr_too_deep(e)) == NULL)
+		return 0;
+	(void)deep;
+	diag_error(ctx->diags, e->span, "this expression nests too deeply (more than %d levels)",
+	    EXPR_MAX_DEPTH);
+	ctx->syntax_errors++;
+	return 1;
+}
+
+static void
+check_depths(struct parse_ctx *ctx)
+{
+	for (int i = 0; i < ctx->prog->nstmts; i++) {
+		struct stmt *st = ctx->prog->stmts[i];
+		for (int j = 0; j < st->nsegs; j++) {
+			struct segment *seg = st->segs[j];
+			check_depth(ctx, seg->arg);
+			for (int k = 0; k < seg->nargs; k++)
+				check_depth(ctx, seg->args[k]);
+			for (int k = 0; k < seg->nclauses; k++)
+				check_depth(ctx, seg->clauses[k]->arg);
+		}
+	}
 }
 
 int
@@ -411,6 +535,7 @@ parse_program(const char *text, size_t len, struct arena *arena,
 		ctx.syntax_errors++;
 	}
 	lexer_free(ctx.lx);
+	check_depths(&ctx);
 	*out = ctx.prog;
 	return ctx.syntax_errors;
 }

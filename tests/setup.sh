@@ -54,8 +54,9 @@ done_testing() {
 	exit 0
 }
 
-# Read the words of NAME.args into the arrays opts (words starting with -)
-# and params (the rest).
+# Read the words of NAME.args into the arrays params (NAME=VALUE words,
+# which go after the script) and opts (the other words, options and their
+# values, which go before it): "-b 2s port=9" gives opts=(-b 2s).
 read_args() {
 	opts=()
 	params=()
@@ -63,7 +64,8 @@ read_args() {
 		for w in $(cat "$1"); do
 			case "$w" in
 			-*) opts+=("$w") ;;
-			*) params+=("$w") ;;
+			[A-Za-z_]*=*) params+=("$w") ;;
+			*) opts+=("$w") ;;
 			esac
 		done
 	fi
