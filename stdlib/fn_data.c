@@ -1,0 +1,1 @@
+/* fn_data.c: (being written) */

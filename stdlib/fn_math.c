@@ -1,0 +1,1 @@
+/* fn_math.c: (being written) */

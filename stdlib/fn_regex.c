@@ -1,0 +1,1 @@
+/* fn_regex.c: (being written) */

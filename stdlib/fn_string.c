@@ -1,0 +1,1 @@
+/* fn_string.c: (being written) */

@@ -1,0 +1,1 @@
+/* fn_time.c: (being written) */

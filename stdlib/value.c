@@ -1,0 +1,1 @@
+/* value.c: (being written) */
