@@ -178,7 +178,8 @@ diags_format(struct diags *d)
 	struct strbuf sb = STRBUF_INIT;
 	int i;
 
-	qsort(d->v, (size_t)d->n, sizeof *d->v, diag_cmp);
+	if (d->n > 1)
+		qsort(d->v, (size_t)d->n, sizeof *d->v, diag_cmp);
 	for (i = 0; i < d->n; i++)
 		diag_format_one(d, &sb, &d->v[i]);
 	if (d->dropped > 0)
