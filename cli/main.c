@@ -14,6 +14,7 @@
 #include "options.h"
 #include "lang/diag.h"
 #include "lang/plan.h"
+#include "runtime/job.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
@@ -109,8 +110,14 @@ run(struct options *o)
 			status = EXIT_RUNTIME;
 	} else if (o->http != NULL) {
 		status = not_yet("--http (the dashboard)");
+	} else if (plan->settings.checkpoint != NULL || o->fresh) {
+		status = not_yet("checkpoint (state that survives a restart)");
 	} else {
-		status = not_yet("running a job (use --check or --explain)");
+		struct run_options ro = { 0 };
+		ro.quiet = o->quiet;
+		ro.max_batches = o->batches;
+		ro.duration_ms = o->duration_ms;
+		status = job_run(plan, &jo, &ro);
 	}
 	plan_free(plan);
 	diags_free(d);

@@ -15,10 +15,7 @@
  * It goes on after an error with what it knows (an unknown shape), so one
  * run reports all errors.  The result is a struct stage per segment.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include <errno.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +27,7 @@
 #include "stdlib/arena.h"
 #include "stdlib/builtin.h"
 #include "stdlib/number.h"
+#include "stdlib/regex.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
@@ -380,33 +378,25 @@ const_eval(struct checker *c, struct expr *e, int guarded)
 static void
 check_regex(struct checker *c, struct expr *e)
 {
-	uint32_t opts = 0;
-	int errcode;
-	PCRE2_SIZE off;
-	pcre2_code *code;
+	char msg[256];
+	size_t off = 0;
+	struct regex *re;
 
 	for (const char *f = e->flags; *f != '\0'; f++) {
-		switch (*f) {
-		case 'i': opts |= PCRE2_CASELESS; break;
-		case 'm': opts |= PCRE2_MULTILINE; break;
-		case 's': opts |= PCRE2_DOTALL; break;
-		case 'x': opts |= PCRE2_EXTENDED; break;
-		case 'u': opts |= PCRE2_UTF | PCRE2_UCP; break;
-		default:
+		if (strchr("imsxu", *f) == NULL) {
 			ERR(c, e->span, "unknown regex flag '%c' (flags: i m s x u)", *f);
 			return;
 		}
 	}
-	code = pcre2_compile((PCRE2_SPTR)e->s, e->slen, opts, &errcode, &off, NULL);
-	if (code == NULL) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(errcode, msg, sizeof msg);
-		ERR(c, e->span, "invalid regular expression: %s (at offset %zu)",
-		    (const char *)msg, (size_t)off);
+	if (e->aux != NULL)
+		return;		/* compiled already */
+	re = regex_compile(e->s, e->slen, e->flags, msg, sizeof msg, &off);
+	if (re == NULL) {
+		ERR(c, e->span, "invalid regular expression: %s (at offset %zu)", msg, off);
 		return;
 	}
-	e->aux = code;
-	arena_push(c->a, &c->plan->regexes, &c->plan->nregexes, code);
+	e->aux = re;
+	arena_push(c->a, &c->plan->regexes, &c->plan->nregexes, re);
 }
 
 /* ---- expressions ---- */

@@ -21,8 +21,7 @@
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "stdlib/regex.h"
 
 struct builder {
 	struct plan *plan;
@@ -358,7 +357,7 @@ plan_free(struct plan *plan)
 	if (plan == NULL)
 		return;
 	for (int i = 0; i < plan->nregexes; i++)
-		pcre2_code_free(plan->regexes[i]);
+		regex_free(plan->regexes[i]);
 	arena_free(plan->arena);
 	free(plan);
 }

@@ -9,27 +9,71 @@
 
 #include "number.h"
 
+/*
+ * Python's repr rules: the fewest significant digits that read back as
+ * the same double; plain notation for exponents from -4 to 15, else
+ * d.ddde+XX; a plain number always shows a '.'.
+ */
 size_t
 number_format_double(char *buf, double d)
 {
-	int prec;
-	size_t n;
+	char digits[32], *p = digits, *e;
+	int prec, exp, ndig, n = 0;
+	size_t len;
 
 	if (isnan(d))
 		return (size_t)snprintf(buf, 32, "nan");
 	if (isinf(d))
 		return (size_t)snprintf(buf, 32, d < 0 ? "-inf" : "inf");
 	for (prec = 1; prec <= 17; prec++) {
-		snprintf(buf, 32, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
+		snprintf(digits, sizeof digits, "%.*e", prec - 1, d);
+		if (strtod(digits, NULL) == d)
 			break;
 	}
-	n = strlen(buf);
-	if (strpbrk(buf, ".e") == NULL) {
-		memcpy(buf + n, ".0", 3);
-		n += 2;
+	/* digits is now [-]D[.DDD]e[+-]XX */
+	if (*p == '-') {
+		buf[n++] = '-';
+		p++;
 	}
-	return n;
+	e = strchr(p, 'e');
+	exp = atoi(e + 1);
+	ndig = 0;
+	char mant[24];
+	for (char *q = p; q < e; q++)
+		if (*q != '.')
+			mant[ndig++] = *q;
+	while (ndig > 1 && mant[ndig - 1] == '0')
+		ndig--;
+	if (exp < -4 || exp >= 16) {
+		buf[n++] = mant[0];
+		if (ndig > 1) {
+			buf[n++] = '.';
+			memcpy(buf + n, mant + 1, (size_t)ndig - 1);
+			n += ndig - 1;
+		}
+		n += snprintf(buf + n, 16, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+		return (size_t)n;
+	}
+	if (exp < 0) {
+		buf[n++] = '0';
+		buf[n++] = '.';
+		for (int i = 0; i < -exp - 1; i++)
+			buf[n++] = '0';
+		memcpy(buf + n, mant, (size_t)ndig);
+		n += ndig;
+	} else {
+		for (int i = 0; i <= exp; i++)
+			buf[n++] = i < ndig ? mant[i] : '0';
+		buf[n++] = '.';
+		if (ndig > exp + 1) {
+			memcpy(buf + n, mant + exp + 1, (size_t)(ndig - exp - 1));
+			n += ndig - exp - 1;
+		} else
+			buf[n++] = '0';
+	}
+	buf[n] = '\0';
+	len = (size_t)n;
+	return len;
 }
 
 static const struct {

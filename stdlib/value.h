@@ -41,7 +41,7 @@ struct value {
 		double d;	/* FLOAT */
 		const char *s;	/* STR */
 		struct value *items;
-		const void *p;	/* REGEX: its struct expr (pattern, flags, code) */
+		const void *p;	/* REGEX: its struct regex (regex.h) */
 	} u;
 };
 

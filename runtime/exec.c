@@ -1,0 +1,1244 @@
+/*
+ * exec.c: the two phases of a batch (see exec.h).
+ *
+ * Phase A runs on workers as blocks arrive: records go through the
+ * source's chain of element stages and end in the chain's end.  Phase B
+ * runs when the batch closes: partial aggregates are merged partition by
+ * partition (partition p takes the keys whose hash falls in p, from every
+ * worker's partial), then the remaining nodes run in topological order,
+ * each partition of a node a task, and the sinks write.
+ *
+ * The word count pipeline stays in phase A almost entirely: a line is cut
+ * into words without copying (flatMap split), (word, 1) is never built as
+ * a tuple (the map right before a keyed stage hands key and value over
+ * separately), and each word is hashed once into the worker's partial
+ * map, which copies a key only the first time it sees it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "exec.h"
+#include "job.h"
+#include "keymap.h"
+#include "table.h"
+#include "workers.h"
+#include "stdlib/arena.h"
+#include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
+
+#define PRINT_DEFAULT 10
+
+/* ---- vectors ---- */
+
+static void
+vec_push(struct vec *v, struct value x)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
+	}
+	v->v[v->n++] = x;
+}
+
+static void
+vec_release(struct vec *v)
+{
+	free(v->v);
+	v->v = NULL;
+	v->n = v->cap = 0;
+}
+
+/* Add a partition to a node's output (blocks finish in any order). */
+static void
+state_add_part(struct node_state *ns, struct vec part)
+{
+	pthread_mutex_lock(&ns->lock);
+	ns->parts = xreallocarray(ns->parts, (size_t)ns->nparts + 1, sizeof *ns->parts);
+	ns->parts[ns->nparts++] = part;
+	pthread_mutex_unlock(&ns->lock);
+}
+
+/* ---- plan analysis ---- */
+
+static int
+is_narrow(enum node_op op)
+{
+	return op == OP_MAP || op == OP_FLATMAP || op == OP_FILTER ||
+	    op == OP_MAPVALUES || op == OP_TIMESTAMP;
+}
+
+static int
+is_keyed(enum node_op op)
+{
+	return op == OP_REDUCEBYKEY || op == OP_GROUPBYKEY || op == OP_COUNTBYVALUE ||
+	    op == OP_DISTINCT;
+}
+
+static int
+is_combinable(enum node_op op)
+{
+	return is_keyed(op) || op == OP_COUNT || op == OP_REDUCE;
+}
+
+static const char *
+unsupported(const struct node *n)
+{
+	switch (n->op) {
+	case OP_STDIN: case OP_BATCHES: case OP_UNION:
+	case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_TIMESTAMP:
+	case OP_REDUCEBYKEY: case OP_GROUPBYKEY: case OP_COUNTBYVALUE: case OP_REDUCE:
+	case OP_COUNT: case OP_DISTINCT: case OP_SORT: case OP_TOP:
+	case OP_PRINT: case OP_STDOUT:
+		return NULL;
+	default:
+		return n->stage->desc->name;
+	}
+}
+
+static struct table *
+lookup_table(void *arg, const char *name)
+{
+	struct exec *x = arg;
+
+	for (int i = 0; i < x->ntables; i++)
+		if (strcmp(x->tables[i]->name, name) == 0)
+			return x->tables[i];
+	return NULL;
+}
+
+static int
+prepare_stage(struct exec *x, struct stage *st)
+{
+	for (int i = 0; i < 5; i++) {
+		if (st->args[i].e != NULL && eval_prepare(st->args[i].e, x->opt, lookup_table, x) != 0)
+			return -1;
+		if (st->clauses[i].e != NULL &&
+		    eval_prepare(st->clauses[i].e, x->opt, lookup_table, x) != 0)
+			return -1;
+		for (int j = 0; j < st->args[i].nitems; j++)
+			if (eval_prepare(st->args[i].items[j], x->opt, lookup_table, x) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+struct exec *
+exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
+    struct job *job, const char **err)
+{
+	struct exec *x = xcalloc(1, sizeof *x);
+	struct eval ev = { 0 };
+	struct arena *tmp = arena_new(0);
+
+	x->plan = plan;
+	x->opt = opt;
+	x->workers = w;
+	x->nworkers = workers_count(w);
+	x->job = job;
+	x->nodes = xcalloc((size_t)plan->nnodes + 1, sizeof *x->nodes);
+	*err = NULL;
+
+	ev.ctx.arena = tmp;
+	for (int i = 0; i < plan->ntables; i++) {
+		struct table *t;
+		for (int k = 0; k < plan->tables[i]->list->nitems && plan->tables[i]->list; k++)
+			eval_prepare(plan->tables[i]->list->items[k], opt, NULL, NULL);
+		t = table_new(plan->tables[i], &ev, err);
+		if (t == NULL)
+			goto fail;
+		x->tables = xreallocarray(x->tables, (size_t)x->ntables + 1, sizeof *x->tables);
+		x->tables[x->ntables++] = t;
+	}
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct node *n = plan->nodes[i];
+		const char *what = unsupported(n);
+		if (what != NULL) {
+			static char msg[128];
+			snprintf(msg, sizeof msg, "%s %s is not available in this version yet",
+			    catalog_role_name(n->stage->desc->role), what);
+			*err = msg;
+			goto fail;
+		}
+		if (prepare_stage(x, n->stage) != 0) {
+			*err = "a lambda has too many parameters";
+			goto fail;
+		}
+		x->nodes[i].node = n;
+	}
+	/* Chains: from each source, the element stages with one input each. */
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct exec_node *en = &x->nodes[i];
+		struct node *last = en->node;
+
+		if (last->stage->desc->role != ROLE_SOURCE || last->op == OP_UNION)
+			continue;
+		while (last->noutputs == 1 && is_narrow(last->outputs[0]->op) &&
+		    last->outputs[0]->ninputs == 1) {
+			last = last->outputs[0];
+			en->chain = xreallocarray(en->chain, (size_t)en->nchain + 1, sizeof *en->chain);
+			en->chain[en->nchain++] = last;
+			x->nodes[last->id - 1].in_chain = 1;
+		}
+		en->chain_last = last;
+		en->end = END_KEEP;
+		if (last->noutputs == 1 && last->outputs[0]->ninputs == 1) {
+			struct node *t = last->outputs[0];
+			if (is_combinable(t->op)) {
+				en->end = END_COMBINE;
+				x->nodes[t->id - 1].fed = 1;
+			} else if (t->op == OP_STDOUT)
+				en->end = END_STDOUT;
+			else if (t->op == OP_PRINT)
+				en->end = END_PRINT;
+			if (en->end != END_KEEP) {
+				en->target = t;
+				x->nodes[t->id - 1].fed = 1;
+			}
+			/* map (_, N) | reduceByKey sum (or count): no evaluation at all */
+			if (en->end == END_COMBINE && en->nchain > 0 && t->op == OP_REDUCEBYKEY &&
+			    (t->stage->args[0].reducer == REDUCER_SUM ||
+			    t->stage->args[0].reducer == REDUCER_COUNT)) {
+				const struct expr *fn = last->stage->args[0].e;
+				if (last->op == OP_MAP && fn->kind == EXPR_TUPLE && fn->nitems == 2 &&
+				    fn->items[0]->kind == EXPR_ELEM && fn->items[1]->kind == EXPR_INT) {
+					en->kv_count = 1;
+					en->kv_const = t->stage->args[0].reducer == REDUCER_COUNT ? 1 :
+					    fn->items[1]->i;
+				}
+			}
+		}
+	}
+	arena_free(tmp);
+	return x;
+fail:
+	arena_free(tmp);
+	exec_free(x);
+	return NULL;
+}
+
+void
+exec_free(struct exec *x)
+{
+	if (x == NULL)
+		return;
+	for (int i = 0; i < x->ntables; i++)
+		table_free(x->tables[i]);
+	free(x->tables);
+	for (int i = 0; i < x->plan->nnodes; i++)
+		free(x->nodes[i].chain);
+	free(x->nodes);
+	free(x);
+}
+
+/* ---- batches ---- */
+
+struct batch *
+batch_new(struct exec *x, uint64_t seq, int64_t time)
+{
+	struct batch *b = xcalloc(1, sizeof *b);
+	int nw = x->nworkers;
+
+	b->seq = seq;
+	b->time = time;
+	b->job = x->job;
+	b->arenas = xcalloc((size_t)nw, sizeof *b->arenas);
+	for (int w = 0; w < nw; w++)
+		b->arenas[w] = arena_new(256 * 1024);
+	b->nodes = xcalloc((size_t)x->plan->nnodes + 1, sizeof *b->nodes);
+	for (int i = 0; i < x->plan->nnodes; i++) {
+		struct node_state *ns = &b->nodes[i];
+		enum node_op op = x->plan->nodes[i]->op;
+		pthread_mutex_init(&ns->lock, NULL);
+		if (is_combinable(op) || op == OP_PRINT) {
+			ns->partials = xcalloc((size_t)nw, sizeof *ns->partials);
+			for (int w = 0; w < nw; w++)
+				keymap_init(&ns->partials[w], b->arenas[w], 1);
+			ns->acc = xcalloc((size_t)nw, sizeof *ns->acc);
+			ns->acc_set = xcalloc((size_t)nw, sizeof *ns->acc_set);
+			ns->counts = xcalloc((size_t)nw, sizeof *ns->counts);
+			ns->samples = xcalloc((size_t)nw, sizeof *ns->samples);
+		}
+	}
+	pthread_mutex_init(&b->lock, NULL);
+	b->tasks = task_group_new();
+	return b;
+}
+
+void
+batch_free(struct exec *x, struct batch *b)
+{
+	int nw = x->nworkers;
+
+	if (b == NULL)
+		return;
+	task_group_free(b->tasks);
+	for (int i = 0; i < x->plan->nnodes; i++) {
+		struct node_state *ns = &b->nodes[i];
+		for (int p = 0; p < ns->nparts; p++)
+			vec_release(&ns->parts[p]);
+		free(ns->parts);
+		if (ns->partials != NULL) {
+			for (int w = 0; w < nw; w++) {
+				keymap_release(&ns->partials[w]);
+				vec_release(&ns->samples[w]);
+			}
+			free(ns->partials);
+			free(ns->acc);
+			free(ns->acc_set);
+			free(ns->counts);
+			free(ns->samples);
+		}
+		while (ns->out_head != NULL) {
+			struct outchunk *c = ns->out_head;
+			ns->out_head = c->next;
+			free(c->data);
+			free(c);
+		}
+		pthread_mutex_destroy(&ns->lock);
+	}
+	free(b->nodes);
+	while (b->kept != NULL) {
+		struct block *k = b->kept;
+		b->kept = k->next;
+		free(k->data);
+		free(k);
+	}
+	for (int w = 0; w < nw; w++)
+		arena_free(b->arenas[w]);
+	free(b->arenas);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}
+
+/* ---- pushing records through a chain ---- */
+
+struct run {
+	struct exec *x;
+	struct batch *bt;
+	int w;
+	struct eval ev;
+	struct exec_node *en;
+	struct node **chain;
+	int nchain;
+	enum chain_end end;
+	struct node *target;
+	struct vec keep;
+	struct strbuf out;
+	uint64_t pos;			/* position of the record, for first/last */
+};
+
+static void
+record_error(struct run *r, const struct node *n, struct value v)
+{
+	job_record_error(r->bt->job, n, r->ev.ctx.err, v);
+}
+
+static void combine_kv(struct run *, struct node *, struct value k, struct value v);
+static void combine_one(struct run *, struct node *, struct value v);
+static void format_element(struct strbuf *, const struct node *sink, struct value v);
+
+static void
+terminal(struct run *r, struct value v)
+{
+	struct node_state *ns;
+
+	switch (r->end) {
+	case END_COMBINE:
+		combine_one(r, r->target, v);
+		break;
+	case END_STDOUT:
+		format_element(&r->out, r->target, v);
+		break;
+	case END_PRINT: {
+		int64_t n = r->target->stage->args[0].present ? r->target->stage->args[0].i : PRINT_DEFAULT;
+		ns = &r->bt->nodes[r->target->id - 1];
+		ns->counts[r->w]++;
+		if ((int64_t)ns->samples[r->w].n <= n)
+			vec_push(&ns->samples[r->w], value_copy(r->bt->arenas[r->w], v));
+		break;
+	}
+	default:
+		vec_push(&r->keep, v);
+		break;
+	}
+	r->pos++;
+}
+
+static void push(struct run *r, int i, struct value v);
+
+/* flatMap split(_, "sep") with a literal separator: pieces without a list. */
+static int
+split_fast(struct run *r, int i, const struct expr *fn, struct value v)
+{
+	const struct expr *sep;
+
+	if (fn->kind != EXPR_CALL || strcmp(fn->s, "split") != 0 || fn->nitems != 2 ||
+	    fn->items[0]->kind != EXPR_ELEM || fn->items[1]->kind != EXPR_STRING ||
+	    fn->items[1]->slen == 0 || v.type != VT_STR)
+		return 0;
+	sep = fn->items[1];
+	const char *p = v.u.s, *end = v.u.s + v.n;
+	if (sep->slen == 1) {
+		char c = sep->s[0];
+		for (;;) {
+			const char *q = memchr(p, c, (size_t)(end - p));
+			if (q == NULL) {
+				push(r, i + 1, value_str(p, (size_t)(end - p)));
+				break;
+			}
+			push(r, i + 1, value_str(p, (size_t)(q - p)));
+			p = q + 1;
+		}
+		return 1;
+	}
+	for (;;) {
+		const char *q = memmem(p, (size_t)(end - p), sep->s, sep->slen);
+		if (q == NULL) {
+			push(r, i + 1, value_str(p, (size_t)(end - p)));
+			break;
+		}
+		push(r, i + 1, value_str(p, (size_t)(q - p)));
+		p = q + sep->slen;
+	}
+	return 1;
+}
+
+/* The word-count path: add c to the count of string key v. */
+static void
+count_str(struct run *r, struct value v, int64_t c)
+{
+	struct keymap *m = &r->bt->nodes[r->target->id - 1].partials[r->w];
+	int created;
+	struct kentry *e = keymap_upsert_str(m, v.u.s, v.n, hash_bytes(v.u.s, v.n), &created);
+
+	if (created)
+		e->val = value_int(c);
+	else if (__builtin_add_overflow(e->val.u.i, c, &e->val.u.i)) {
+		builtin_error(&r->ev.ctx, "integer overflow in sum");
+		record_error(r, r->target, value_pair(r->bt->arenas[r->w], v, value_int(c)));
+	}
+	r->pos++;
+}
+
+static void
+apply(struct run *r, struct node *n, int i, struct value v)
+{
+	const struct expr *fn = n->stage->args[0].e;
+	struct value out;
+	int t;
+
+	switch (n->op) {
+	case OP_MAP:
+		if (i == r->nchain - 1 && r->en != NULL && r->en->kv_count && v.type == VT_STR) {
+			count_str(r, v, r->en->kv_const);
+			return;
+		}
+		/* (k, v) right before a keyed stage: hand the two over as they are. */
+		if (i == r->nchain - 1 && r->end == END_COMBINE && fn->kind == EXPR_TUPLE &&
+		    fn->nitems == 2 && r->target->op == OP_REDUCEBYKEY) {
+			struct value k, val;
+			r->ev.elem = v;
+			if (eval_expr(&r->ev, fn->items[0], &k) != 0 ||
+			    eval_expr(&r->ev, fn->items[1], &val) != 0) {
+				record_error(r, n, v);
+				return;
+			}
+			combine_kv(r, r->target, k, val);
+			r->pos++;
+			return;
+		}
+		if (eval_element(&r->ev, fn, v, &out) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+		push(r, i + 1, out);
+		return;
+	case OP_FILTER:
+		if (eval_element(&r->ev, fn, v, &out) != 0 || eval_truth(&r->ev, out, &t) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+		if (t)
+			push(r, i + 1, v);
+		return;
+	case OP_FLATMAP:
+		if (split_fast(r, i, fn, v))
+			return;
+		if (eval_element(&r->ev, fn, v, &out) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+		if (out.type == VT_LIST || out.type == VT_TUPLE) {
+			for (uint32_t k = 0; k < out.n; k++)
+				push(r, i + 1, out.u.items[k]);
+		} else if (out.type != VT_NULL)
+			push(r, i + 1, out);
+		return;
+	case OP_MAPVALUES:
+		if (v.type != VT_TUPLE || v.n != 2) {
+			r->ev.ctx.err = "mapValues needs (key, value) pairs";
+			record_error(r, n, v);
+			return;
+		}
+		if (eval_element(&r->ev, fn, v.u.items[1], &out) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+		push(r, i + 1, value_pair(r->bt->arenas[r->w], v.u.items[0], out));
+		return;
+	case OP_TIMESTAMP:
+		if (eval_element(&r->ev, fn, v, &out) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+		if (!value_is_number(out)) {
+			builtin_error(&r->ev.ctx, "timestamp needs a number (epoch ms), got %s",
+			    value_type_name(out));
+			record_error(r, n, v);
+			return;
+		}
+		push(r, i + 1, v);
+		return;
+	default:
+		push(r, i + 1, v);
+		return;
+	}
+}
+
+static void
+push(struct run *r, int i, struct value v)
+{
+	if (i >= r->nchain) {
+		terminal(r, v);
+		return;
+	}
+	apply(r, r->chain[i], i, v);
+}
+
+static void
+run_init(struct run *r, struct exec *x, struct batch *bt, int w)
+{
+	memset(r, 0, sizeof *r);
+	r->x = x;
+	r->bt = bt;
+	r->w = w;
+	r->ev.ctx.arena = bt->arenas[w];
+	r->ev.ctx.batch_time = bt->time;
+}
+
+/* ---- combining ---- */
+
+static int
+reducer_of(const struct node *n)
+{
+	return n->stage->args[0].reducer;
+}
+
+/* Fold value v into the accumulator of entry e, for a keyed stage n. */
+static int
+fold(struct run *r, struct node *n, struct kentry *e, int created, struct value v,
+    uint64_t pos)
+{
+	struct arena *a = r->bt->arenas[r->w];
+	struct value out;
+
+	switch (n->op) {
+	case OP_COUNTBYVALUE:
+		e->val = value_int(created ? 1 : e->val.u.i + 1);
+		return 0;
+	case OP_DISTINCT:
+		e->val = value_bool(1);
+		return 0;
+	case OP_GROUPBYKEY:
+		if (created || e->val.n == (uint32_t)e->aux) {
+			int64_t cap = created ? 4 : e->aux * 2;
+			struct value *items = arena_alloc(a, (size_t)cap * sizeof *items);
+			if (!created)
+				memcpy(items, e->val.u.items, (size_t)e->val.n * sizeof *items);
+			e->val = value_seq(VT_LIST, items, created ? 0 : e->val.n);
+			e->aux = cap;
+		}
+		e->val.u.items[e->val.n++] = value_copy(a, v);
+		return 0;
+	default:
+		break;
+	}
+	switch (reducer_of(n)) {
+	case REDUCER_COUNT:
+		e->val = value_int(created ? 1 : e->val.u.i + 1);
+		return 0;
+	case REDUCER_SUM:
+		if (!created && e->val.type == VT_INT && v.type == VT_INT &&
+		    !__builtin_add_overflow(e->val.u.i, v.u.i, &out.u.i)) {
+			e->val.u.i = out.u.i;
+			return 0;
+		}
+		if (!value_is_number(v)) {
+			builtin_error(&r->ev.ctx, "sum needs numbers, got %s%s", value_type_name(v),
+			    v.type == VT_STR ? " (use num() to read a number from a string)" : "");
+			return -1;
+		}
+		if (created) {
+			e->val = v;
+			return 0;
+		}
+		if (eval_reduce(&r->ev, REDUCER_SUM, e->val, v, &out) != 0)
+			return -1;
+		e->val = out;
+		return 0;
+	case REDUCER_AVG:
+		if (!value_is_number(v)) {
+			builtin_error(&r->ev.ctx, "avg needs numbers, got %s", value_type_name(v));
+			return -1;
+		}
+		e->val = value_float((created ? 0 : e->val.u.d) + value_as_double(v));
+		e->aux = created ? 1 : e->aux + 1;
+		return 0;
+	case REDUCER_FIRST:
+		if (created || pos < (uint64_t)e->aux) {
+			e->val = value_copy(a, v);
+			e->aux = (int64_t)pos;
+		}
+		return 0;
+	case REDUCER_LAST:
+		if (created || pos > (uint64_t)e->aux) {
+			e->val = value_copy(a, v);
+			e->aux = (int64_t)pos;
+		}
+		return 0;
+	case REDUCER_MIN:
+	case REDUCER_MAX:
+		if (created || (reducer_of(n) == REDUCER_MIN ? value_compare(v, e->val) < 0 :
+		    value_compare(v, e->val) > 0))
+			e->val = value_copy(a, v);
+		return 0;
+	case REDUCER_LAMBDA:
+		if (created) {
+			e->val = value_copy(a, v);
+			return 0;
+		}
+		if (eval_lambda2(&r->ev, n->stage->args[0].e, e->val, v, &out) != 0)
+			return -1;
+		e->val = value_copy(a, out);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static uint64_t
+block_pos(struct run *r)
+{
+	return r->pos;
+}
+
+static void
+combine_kv(struct run *r, struct node *n, struct value k, struct value v)
+{
+	struct node_state *ns = &r->bt->nodes[n->id - 1];
+	struct keymap *m = &ns->partials[r->w];
+	int created;
+	int red = reducer_of(n);
+
+	if ((red == REDUCER_SUM || red == REDUCER_AVG) && !value_is_number(v)) {
+		struct value pair = value_pair(r->bt->arenas[r->w], k, v);
+		builtin_error(&r->ev.ctx, "%s needs numbers, got %s%s", red == REDUCER_SUM ? "sum" : "avg",
+		    value_type_name(v),
+		    v.type == VT_STR ? " (use num() to read a number from a string)" : "");
+		record_error(r, n, pair);
+		return;
+	}
+	struct kentry *e = keymap_upsert(m, k, value_hash(k), &created);
+	if (fold(r, n, e, created, v, block_pos(r)) != 0)
+		record_error(r, n, value_pair(r->bt->arenas[r->w], k, v));
+}
+
+static void
+combine_one(struct run *r, struct node *n, struct value v)
+{
+	struct node_state *ns = &r->bt->nodes[n->id - 1];
+	struct value out;
+	int created;
+
+	switch (n->op) {
+	case OP_REDUCEBYKEY:
+	case OP_GROUPBYKEY:
+		if (v.type != VT_TUPLE || v.n != 2) {
+			builtin_error(&r->ev.ctx, "%s needs (key, value) pairs, got %s",
+			    n->stage->desc->name, value_type_name(v));
+			record_error(r, n, v);
+			return;
+		}
+		if (n->op == OP_REDUCEBYKEY) {
+			combine_kv(r, n, v.u.items[0], v.u.items[1]);
+			return;
+		}
+		{
+			struct kentry *e = keymap_upsert(&ns->partials[r->w], v.u.items[0],
+			    value_hash(v.u.items[0]), &created);
+			fold(r, n, e, created, v.u.items[1], r->pos);
+		}
+		return;
+	case OP_COUNTBYVALUE:
+	case OP_DISTINCT: {
+		struct kentry *e = keymap_upsert(&ns->partials[r->w], v, value_hash(v), &created);
+		fold(r, n, e, created, v, r->pos);
+		return;
+	}
+	case OP_COUNT:
+		ns->counts[r->w]++;
+		return;
+	case OP_REDUCE: {
+		int red = reducer_of(n);
+		if (red == REDUCER_COUNT) {
+			ns->counts[r->w]++;
+			ns->acc_set[r->w] = 1;
+			return;
+		}
+		if ((red == REDUCER_SUM || red == REDUCER_AVG) && !value_is_number(v)) {
+			builtin_error(&r->ev.ctx, "%s needs numbers, got %s",
+			    red == REDUCER_SUM ? "sum" : "avg", value_type_name(v));
+			record_error(r, n, v);
+			return;
+		}
+		if (!ns->acc_set[r->w]) {
+			ns->acc[r->w] = red == REDUCER_AVG ? value_float(value_as_double(v)) :
+			    value_copy(r->bt->arenas[r->w], v);
+			ns->acc_set[r->w] = 1;
+			ns->counts[r->w] = 1;
+			return;
+		}
+		if (red == REDUCER_AVG) {
+			ns->acc[r->w] = value_float(ns->acc[r->w].u.d + value_as_double(v));
+			ns->counts[r->w]++;
+			return;
+		}
+		if (red == REDUCER_LAMBDA) {
+			if (eval_lambda2(&r->ev, n->stage->args[0].e, ns->acc[r->w], v, &out) != 0) {
+				record_error(r, n, v);
+				return;
+			}
+		} else if (eval_reduce(&r->ev, red, ns->acc[r->w], v, &out) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+		ns->acc[r->w] = value_copy(r->bt->arenas[r->w], out);
+		ns->counts[r->w]++;
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/* ---- output formats ---- */
+
+static void
+format_element(struct strbuf *sb, const struct node *sink, struct value v)
+{
+	switch (sink->stage->format) {
+	case FORMAT_JSON: value_format_json(sb, v); break;
+	case FORMAT_CSV: value_format_csv(sb, v); break;
+	default: value_format_tsv(sb, v); break;
+	}
+	strbuf_addc(sb, '\n');
+}
+
+/* ---- phase A ---- */
+
+struct block_task {
+	struct exec *x;
+	struct block *b;
+};
+
+static void
+block_task(void *arg, int w)
+{
+	struct block_task *bt = arg;
+	struct block *b = bt->b;
+	struct exec *x = bt->x;
+	struct exec_node *en = &x->nodes[b->source->id - 1];
+	struct run r;
+	size_t bytes = b->len;
+
+	run_init(&r, x, b->batch, w);
+	r.en = en;
+	r.chain = en->chain;
+	r.nchain = en->nchain;
+	r.end = en->end;
+	r.target = en->target;
+	r.pos = b->seq << 32;
+	if (b->data != NULL) {
+		const char *p = b->data, *end = b->data + b->len;
+		int64_t lines = 0;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = (size_t)((nl != NULL ? nl : end) - p);
+			if (len > 0 && p[len - 1] == '\r')
+				len--;
+			push(&r, 0, value_str(p, len));
+			p = nl != NULL ? nl + 1 : end;
+			lines++;
+		}
+		pthread_mutex_lock(&b->batch->lock);
+		b->batch->records += lines;
+		pthread_mutex_unlock(&b->batch->lock);
+	} else {
+		for (size_t i = 0; i < b->nvalues; i++)
+			push(&r, 0, b->values[i]);
+	}
+	job_block_done(x->job, bytes);
+	if (r.end == END_KEEP) {
+		/* The kept values may point into the block: it stays. */
+		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
+		pthread_mutex_lock(&b->batch->lock);
+		b->next = b->batch->kept;
+		b->batch->kept = b;
+		pthread_mutex_unlock(&b->batch->lock);
+	} else {
+		if (r.end == END_STDOUT && r.out.len > 0)
+			job_output(x->job, b->batch, r.out.data, r.out.len);
+		else
+			strbuf_release(&r.out);
+		free(b->data);
+		free(b);
+	}
+	free(bt);
+}
+
+void
+exec_submit_block(struct exec *x, struct block *b)
+{
+	struct block_task *t = xmalloc(sizeof *t);
+
+	t->x = x;
+	t->b = b;
+	b->seq = b->batch->next_block++;
+	workers_submit(x->workers, b->batch->tasks, block_task, t);
+}
+
+/* ---- phase B ---- */
+
+struct part_task {
+	struct exec *x;
+	struct batch *bt;
+	struct node *n;
+	int p;			/* the partition worked on */
+	struct vec *in;		/* the input partition (narrow, combine) */
+	struct vec *out;
+};
+
+/* Merge partition p of every worker's partial for keyed stage n. */
+static void
+merge_task(void *arg, int w)
+{
+	struct part_task *t = arg;
+	struct exec *x = t->x;
+	struct node_state *ns = &t->bt->nodes[t->n->id - 1];
+	struct keymap merged;
+	struct run r;
+	int P = x->nworkers;
+	struct arena *a = t->bt->arenas[w];
+
+	run_init(&r, x, t->bt, w);
+	keymap_init(&merged, a, 0);
+	for (int k = 0; k < P; k++) {
+		struct keymap *m = &ns->partials[k];
+		for (size_t i = 0; i < m->n; i++) {
+			struct kentry *e = m->list[i];
+			int created;
+			if ((int)((e->hash >> 40) % (uint64_t)P) != t->p)
+				continue;
+			struct kentry *d = keymap_upsert(&merged, e->key, e->hash, &created);
+			if (created) {
+				d->val = e->val;
+				d->aux = e->aux;
+				continue;
+			}
+			struct value out;
+			switch (t->n->op) {
+			case OP_COUNTBYVALUE:
+				d->val.u.i += e->val.u.i;
+				continue;
+			case OP_DISTINCT:
+				continue;
+			case OP_GROUPBYKEY: {
+				struct value *items = arena_alloc(a, ((size_t)d->val.n + e->val.n) * sizeof *items);
+				memcpy(items, d->val.u.items, d->val.n * sizeof *items);
+				memcpy(items + d->val.n, e->val.u.items, e->val.n * sizeof *items);
+				d->val = value_seq(VT_LIST, items, (size_t)d->val.n + e->val.n);
+				continue;
+			}
+			default:
+				break;
+			}
+			switch (reducer_of(t->n)) {
+			case REDUCER_COUNT:
+				d->val.u.i += e->val.u.i;
+				break;
+			case REDUCER_AVG:
+				d->val.u.d += e->val.u.d;
+				d->aux += e->aux;
+				break;
+			case REDUCER_FIRST:
+				if (e->aux < d->aux) {
+					d->val = e->val;
+					d->aux = e->aux;
+				}
+				break;
+			case REDUCER_LAST:
+				if (e->aux > d->aux) {
+					d->val = e->val;
+					d->aux = e->aux;
+				}
+				break;
+			case REDUCER_LAMBDA:
+				if (eval_lambda2(&r.ev, t->n->stage->args[0].e, d->val, e->val, &out) != 0)
+					job_record_error(x->job, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
+				else
+					d->val = out;
+				break;
+			default:
+				if (eval_reduce(&r.ev, reducer_of(t->n), d->val, e->val, &out) != 0)
+					job_record_error(x->job, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
+				else
+					d->val = out;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < merged.n; i++) {
+		struct kentry *e = merged.list[i];
+		switch (t->n->op) {
+		case OP_DISTINCT:
+			vec_push(t->out, e->key);
+			break;
+		case OP_REDUCEBYKEY:
+			if (reducer_of(t->n) == REDUCER_AVG)
+				vec_push(t->out, value_pair(a, e->key, value_float(e->val.u.d / (double)e->aux)));
+			else
+				vec_push(t->out, value_pair(a, e->key, e->val));
+			break;
+		default:
+			vec_push(t->out, value_pair(a, e->key, e->val));
+			break;
+		}
+	}
+	keymap_release(&merged);
+	free(t);
+}
+
+/* Feed partition in to the partials of keyed/combinable stage n (phase B). */
+static void
+combine_task(void *arg, int w)
+{
+	struct part_task *t = arg;
+	struct run r;
+
+	run_init(&r, t->x, t->bt, w);
+	r.end = END_COMBINE;
+	r.target = t->n;
+	r.pos = (uint64_t)t->p << 32;
+	for (size_t i = 0; i < t->in->n; i++) {
+		combine_one(&r, t->n, t->in->v[i]);
+		r.pos++;
+	}
+	free(t);
+}
+
+/* Apply element stage n to partition in (phase B). */
+static void
+narrow_task(void *arg, int w)
+{
+	struct part_task *t = arg;
+	struct run r;
+	struct node *chain[1] = { t->n };
+
+	run_init(&r, t->x, t->bt, w);
+	r.chain = chain;
+	r.nchain = 1;
+	r.end = END_KEEP;
+	for (size_t i = 0; i < t->in->n; i++)
+		push(&r, 0, t->in->v[i]);
+	*t->out = r.keep;
+	free(t);
+}
+
+static struct part_task *
+part_task_new(struct exec *x, struct batch *bt, struct node *n, int p)
+{
+	struct part_task *t = xcalloc(1, sizeof *t);
+
+	t->x = x;
+	t->bt = bt;
+	t->n = n;
+	t->p = p;
+	return t;
+}
+
+/* All the values of a node's output, in partition order. */
+static struct vec
+gather(struct node_state *ns)
+{
+	struct vec all = { 0 };
+
+	for (int p = 0; p < ns->nparts; p++)
+		for (size_t i = 0; i < ns->parts[p].n; i++)
+			vec_push(&all, ns->parts[p].v[i]);
+	return all;
+}
+
+/* Merge the partials of a combinable stage into its output. */
+static void
+finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	struct node_state *ns = &bt->nodes[n->id - 1];
+	int P = x->nworkers;
+
+	if (is_keyed(n->op)) {
+		ns->parts = xcalloc((size_t)P, sizeof *ns->parts);
+		ns->nparts = P;
+		for (int p = 0; p < P; p++) {
+			struct part_task *t = part_task_new(x, bt, n, p);
+			t->out = &ns->parts[p];
+			workers_submit(x->workers, g, merge_task, t);
+		}
+		task_group_wait(g);
+		return;
+	}
+	ns->parts = xcalloc(1, sizeof *ns->parts);
+	ns->nparts = 1;
+	if (n->op == OP_COUNT) {
+		int64_t total = 0;
+		for (int w = 0; w < P; w++)
+			total += ns->counts[w];
+		vec_push(&ns->parts[0], value_int(total));
+		return;
+	}
+	/* reduce: combine the workers' accumulators */
+	{
+		struct run r;
+		struct value acc = value_null();
+		int set = 0, red = reducer_of(n);
+		int64_t count = 0;
+
+		run_init(&r, x, bt, 0);
+		for (int w = 0; w < P; w++) {
+			struct value out;
+			if (!ns->acc_set[w])
+				continue;
+			count += ns->counts[w];
+			if (red == REDUCER_COUNT)
+				continue;
+			if (!set) {
+				acc = ns->acc[w];
+				set = 1;
+				continue;
+			}
+			if (red == REDUCER_AVG)
+				acc = value_float(acc.u.d + ns->acc[w].u.d);
+			else if (red == REDUCER_LAMBDA) {
+				if (eval_lambda2(&r.ev, n->stage->args[0].e, acc, ns->acc[w], &out) != 0)
+					job_record_error(x->job, n, r.ev.ctx.err, ns->acc[w]);
+				else
+					acc = out;
+			} else if (eval_reduce(&r.ev, red, acc, ns->acc[w], &out) != 0)
+				job_record_error(x->job, n, r.ev.ctx.err, ns->acc[w]);
+			else
+				acc = out;
+		}
+		if (red == REDUCER_COUNT && count > 0)
+			vec_push(&ns->parts[0], value_int(count));
+		else if (set)
+			vec_push(&ns->parts[0], red == REDUCER_AVG ?
+			    value_float(acc.u.d / (double)count) : acc);
+	}
+}
+
+/* sort and top: the order of the batch, by a key or by the element. */
+struct sort_item {
+	struct value key;
+	struct value v;
+	size_t index;
+};
+
+static int
+sort_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_item *a = pa, *b = pb;
+	int c = value_compare(a->key, b->key);
+
+	if (*(int *)arg)
+		c = -c;
+	if (c != 0)
+		return c;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static void
+finish_order(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
+    struct node_state *ns)
+{
+	struct vec all = gather(in);
+	struct sort_item *items = xcalloc(all.n + 1, sizeof *items);
+	const struct expr *by = NULL;
+	struct run r;
+	size_t m = 0, limit;
+
+	for (int j = 0; j < 5 && n->stage->desc->clauses[j].word != NULL; j++)
+		if (strcmp(n->stage->desc->clauses[j].word, "by") == 0 && n->stage->clauses[j].present)
+			by = n->stage->clauses[j].e;
+	run_init(&r, x, bt, 0);
+	for (size_t i = 0; i < all.n; i++) {
+		struct value key = all.v[i];
+		if (by != NULL) {
+			if (eval_element(&r.ev, by, all.v[i], &key) != 0) {
+				job_record_error(x->job, n, r.ev.ctx.err, all.v[i]);
+				continue;
+			}
+		} else if (n->op == OP_TOP && key.type == VT_TUPLE && key.n == 2)
+			key = key.u.items[1];	/* pairs rank by value */
+		items[m].key = key;
+		items[m].v = all.v[i];
+		items[m].index = i;
+		m++;
+	}
+	/* top N keeps the largest: sort descending, then cut. */
+	int desc = n->op == OP_TOP ? 1 : n->stage->descending;
+	qsort_r(items, m, sizeof *items, sort_cmp, &desc);
+	limit = n->op == OP_TOP ? (size_t)n->stage->args[0].i : m;
+	ns->parts = xcalloc(1, sizeof *ns->parts);
+	ns->nparts = 1;
+	for (size_t i = 0; i < m && i < limit; i++)
+		vec_push(&ns->parts[0], items[i].v);
+	free(items);
+	vec_release(&all);
+}
+
+static void
+write_print(struct exec *x, struct batch *bt, struct node *n, struct vec *first,
+    int64_t total)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int64_t limit = n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
+
+	strbuf_addf(&sb, "-------------------------------------------\n"
+	    "Time: %lld ms\n-------------------------------------------\n", (long long)bt->time);
+	for (size_t i = 0; i < first->n && (int64_t)i < limit; i++) {
+		value_format_print(&sb, first->v[i]);
+		strbuf_addc(&sb, '\n');
+	}
+	if (total > limit)
+		strbuf_adds(&sb, "...\n");
+	strbuf_addc(&sb, '\n');
+	job_write(x->job, sb.data, sb.len);
+	strbuf_release(&sb);
+}
+
+static void
+finish_sink(struct exec *x, struct batch *bt, struct node *n)
+{
+	struct exec_node *en = &x->nodes[n->id - 1];
+	struct node_state *ns = &bt->nodes[n->id - 1];
+	struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+
+	if (n->op == OP_PRINT) {
+		struct vec first = { 0 };
+		int64_t total = 0;
+		if (en->fed) {
+			int64_t limit = n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
+			for (int w = 0; w < x->nworkers; w++) {
+				total += ns->counts[w];
+				for (size_t i = 0; i < ns->samples[w].n && (int64_t)first.n <= limit; i++)
+					vec_push(&first, ns->samples[w].v[i]);
+			}
+		} else {
+			for (int p = 0; p < in->nparts; p++) {
+				total += (int64_t)in->parts[p].n;
+				int64_t limit = n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
+				for (size_t i = 0; i < in->parts[p].n && (int64_t)first.n <= limit; i++)
+					vec_push(&first, in->parts[p].v[i]);
+			}
+		}
+		write_print(x, bt, n, &first, total);
+		vec_release(&first);
+		return;
+	}
+	/* stdout fed in phase A has written (or queued) its lines already. */
+	if (en->fed)
+		return;
+	for (int p = 0; p < in->nparts; p++) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < in->parts[p].n; i++)
+			format_element(&sb, n, in->parts[p].v[i]);
+		if (sb.len > 0)
+			job_write(x->job, sb.data, sb.len);
+		strbuf_release(&sb);
+	}
+}
+
+void
+exec_finish_batch(struct exec *x, struct batch *bt)
+{
+	struct task_group *g = task_group_new();
+
+	task_group_wait(bt->tasks);
+	for (int i = 0; i < x->plan->nnodes; i++) {
+		struct node *n = x->plan->nodes[i];
+		struct exec_node *en = &x->nodes[i];
+		struct node_state *ns = &bt->nodes[i];
+		enum op_role role = n->stage->desc->role;
+
+		if (role == ROLE_SINK) {
+			finish_sink(x, bt, n);
+			continue;
+		}
+		if (role == ROLE_SOURCE && n->op != OP_UNION)
+			continue;	/* its chain ran in phase A */
+		if (en->in_chain)
+			continue;
+		if (n->op == OP_UNION) {
+			for (int k = 0; k < n->ninputs; k++) {
+				struct node_state *in = &bt->nodes[n->inputs[k]->id - 1];
+				for (int p = 0; p < in->nparts; p++) {
+					struct vec copy = { 0 };
+					for (size_t j = 0; j < in->parts[p].n; j++)
+						vec_push(&copy, in->parts[p].v[j]);
+					state_add_part(ns, copy);
+				}
+			}
+			continue;
+		}
+		struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+		if (is_combinable(n->op)) {
+			if (!en->fed) {
+				for (int p = 0; p < in->nparts; p++) {
+					struct part_task *t = part_task_new(x, bt, n, p);
+					t->in = &in->parts[p];
+					workers_submit(x->workers, g, combine_task, t);
+				}
+				task_group_wait(g);
+			}
+			finish_combined(x, bt, n, g);
+			continue;
+		}
+		if (n->op == OP_SORT || n->op == OP_TOP) {
+			finish_order(x, bt, n, in, ns);
+			continue;
+		}
+		if (is_narrow(n->op)) {
+			ns->parts = xcalloc((size_t)in->nparts + 1, sizeof *ns->parts);
+			ns->nparts = in->nparts;
+			for (int p = 0; p < in->nparts; p++) {
+				struct part_task *t = part_task_new(x, bt, n, p);
+				t->in = &in->parts[p];
+				t->out = &ns->parts[p];
+				workers_submit(x->workers, g, narrow_task, t);
+			}
+			task_group_wait(g);
+		}
+	}
+	task_group_free(g);
+}

@@ -1,0 +1,949 @@
+/*
+ * job.c: the life of a job.
+ *
+ * One thread runs the libevent loop: it reads standard input (without
+ * blocking; a regular file, which epoll cannot watch, is read in slices
+ * from an idle callback), cuts the input into blocks of complete lines
+ * and hands them to the workers, keeps the batch clock (batch times are
+ * the ends of intervals aligned to multiples of the interval since the
+ * epoch), and handles signals.  A driver thread takes closed batches in
+ * order and finishes them (exec_finish_batch), so reading goes on while a
+ * batch is being finished.  When every source has ended, or the job is
+ * asked to stop, the batch being filled is closed as the last one.
+ *
+ * When all sources are batches(...) lists, no clock is needed: the job
+ * runs the lists one batch after another at full speed on a virtual clock
+ * whose first batch time is one interval after the epoch, so the output is
+ * the same on every run.
+ *
+ * Backpressure: bytes read and not yet processed are counted; above the
+ * buffer bound, reading stops until the workers have caught up to half of
+ * it, so a fast producer fills its pipe instead of our memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "eval.h"
+#include "exec.h"
+#include "job.h"
+#include "workers.h"
+#include "cli/exitcode.h"
+#include "stdlib/arena.h"
+#include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
+
+/* A block is cut when this much input is waiting (or the block interval
+ * passes); a line longer than LINE_MAX_BYTES is dropped whole. */
+#define BLOCK_TARGET (256 * 1024)
+#define LINE_MAX_BYTES (1024 * 1024)
+#define READ_SIZE (256 * 1024)
+/* Record errors shown on stderr before they are only counted. */
+#define ERRORS_SHOWN 10
+
+struct job {
+	struct plan *plan;
+	const struct job_options *opt;
+	const struct run_options *ropt;
+	struct exec *exec;
+	struct workers *workers;
+	struct event_base *base;
+	int64_t interval;
+
+	/* stdin */
+	struct node *stdin_node;
+	struct event *read_ev;		/* a pipe, socket or terminal */
+	struct event *pump_ev;		/* a regular file: read from idle callbacks */
+	char *buf;
+	size_t len, cap;
+	int discarding;			/* inside a line over the cap */
+	size_t discarded;
+	int stdin_done;
+	atomic_int paused;
+
+	/* batches(...) sources: their lists, evaluated once */
+	struct node **lists_nodes;
+	struct value **lists;		/* [source][k] = list k's items */
+	size_t **list_lens;
+	int *nlists;
+	int nlist_sources;
+	struct arena *lists_arena;
+
+	/* the clock */
+	struct event *batch_ev;
+	struct event *block_ev;
+	struct event *duration_ev;
+	struct event *signal_int, *signal_term;
+	struct event *wake_ev;		/* from other threads: resume, exit */
+	struct batch *current;
+	uint64_t next_seq;
+	int signals;
+
+	/* the driver */
+	pthread_t driver;
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	struct batch *queue_head, *queue_tail;
+	int driver_done;		/* the last batch is finished */
+	atomic_llong inflight;
+	long long read_ahead;		/* pause reading above this many bytes */
+	atomic_int want_resume;
+	uint64_t batches_done;
+
+	/* output, in batch order */
+	pthread_mutex_t out_lock;
+	uint64_t writing_seq;
+	struct pending_out { struct pending_out *next; uint64_t seq; char *data; size_t len; }
+	    *pending_head, *pending_tail;
+	atomic_int epipe;
+	atomic_int stopped_output;	/* the job failed: write nothing more */
+
+	/* errors */
+	pthread_mutex_t err_lock;
+	int64_t errors;
+	int failed;
+	char *fail_msg;
+	FILE *dead_letters;
+
+	/* the status line */
+	int status_line;
+	int64_t records_total;
+	int64_t started_ms;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- output ---- */
+
+int
+job_write(struct job *j, const char *data, size_t len)
+{
+	/* After a failure (on error fail) nothing more is written. */
+	if (atomic_load(&j->epipe) || atomic_load(&j->stopped_output))
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				usleep(1000);
+				continue;
+			}
+			atomic_store(&j->epipe, 1);
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void
+job_output(struct job *j, struct batch *b, char *data, size_t len)
+{
+	pthread_mutex_lock(&j->out_lock);
+	if (b->seq == j->writing_seq) {
+		job_write(j, data, len);
+		free(data);
+	} else {
+		struct pending_out *p = xmalloc(sizeof *p);
+		p->next = NULL;
+		p->seq = b->seq;
+		p->data = data;
+		p->len = len;
+		if (j->pending_tail != NULL)
+			j->pending_tail->next = p;
+		else
+			j->pending_head = p;
+		j->pending_tail = p;
+	}
+	pthread_mutex_unlock(&j->out_lock);
+}
+
+/* The batch seq is written: the next one's kept output may go now. */
+static void
+output_advance(struct job *j)
+{
+	struct pending_out **pp, *p;
+
+	pthread_mutex_lock(&j->out_lock);
+	j->writing_seq++;
+	pp = &j->pending_head;
+	j->pending_tail = NULL;
+	while ((p = *pp) != NULL) {
+		if (p->seq == j->writing_seq) {
+			job_write(j, p->data, p->len);
+			*pp = p->next;
+			free(p->data);
+			free(p);
+			continue;
+		}
+		j->pending_tail = p;
+		pp = &p->next;
+	}
+	pthread_mutex_unlock(&j->out_lock);
+}
+
+/* ---- errors ---- */
+
+static const char *
+stage_where(const struct node *n, char *buf, size_t size)
+{
+	if (n == NULL)
+		return "stdin";
+	snprintf(buf, size, "%s (line %d)", n->stage->desc->name, n->stage->span.first_line);
+	return buf;
+}
+
+void
+job_record_error(struct job *j, const struct node *n, const char *reason, struct value record)
+{
+	struct strbuf rec = STRBUF_INIT;
+	char where[96];
+
+	if (reason == NULL)
+		reason = "error";
+	value_format_json(&rec, record);
+	if (rec.len > 200) {
+		rec.len = 197;
+		strbuf_adds(&rec, "...");
+	}
+	stage_where(n, where, sizeof where);
+	pthread_mutex_lock(&j->err_lock);
+	j->errors++;
+	switch (j->plan->settings.on_error) {
+	case ON_ERROR_FAIL:
+		if (!j->failed) {
+			j->failed = 1;
+			atomic_store(&j->stopped_output, 1);
+			j->fail_msg = xasprintf("%s: %s; record: %s", where, reason, strbuf_str(&rec));
+		}
+		break;
+	case ON_ERROR_WRITE:
+		if (j->dead_letters != NULL) {
+			fprintf(j->dead_letters, "%s: %s\t%s\n", where, reason, strbuf_str(&rec));
+			fflush(j->dead_letters);
+		}
+		break;
+	default:
+		if (!j->ropt->quiet && j->errors <= ERRORS_SHOWN)
+			fprintf(stderr, "streamjob: skipped a record in %s: %s; record: %s\n",
+			    where, reason, strbuf_str(&rec));
+		if (!j->ropt->quiet && j->errors == ERRORS_SHOWN)
+			fprintf(stderr, "streamjob: further skipped records are only counted\n");
+		break;
+	}
+	pthread_mutex_unlock(&j->err_lock);
+	strbuf_release(&rec);
+}
+
+static int
+job_failed(struct job *j)
+{
+	int f;
+
+	pthread_mutex_lock(&j->err_lock);
+	f = j->failed;
+	pthread_mutex_unlock(&j->err_lock);
+	return f;
+}
+
+/* ---- the driver ---- */
+
+static void
+status_line(struct job *j, struct batch *b, int64_t processing)
+{
+	int64_t delay = b->closed_at > 0 ? now_ms() - processing - b->closed_at : 0;
+	int64_t elapsed = now_ms() - j->started_ms;
+	double rate = elapsed > 0 ? (double)j->records_total * 1000.0 / (double)elapsed : 0;
+
+	if (delay < 0)
+		delay = 0;
+	fprintf(stderr, "\r\033[Kbatch %lld | %.0f records/s | processing %lld ms | delay %lld ms | state 0 keys",
+	    (long long)b->time, rate, (long long)processing, (long long)delay);
+	fflush(stderr);
+}
+
+static void *
+driver_main(void *arg)
+{
+	struct job *j = arg;
+
+	for (;;) {
+		struct batch *b;
+		int64_t t0;
+		int last;
+
+		pthread_mutex_lock(&j->lock);
+		while (j->queue_head == NULL)
+			pthread_cond_wait(&j->ready, &j->lock);
+		b = j->queue_head;
+		j->queue_head = b->next;
+		if (j->queue_head == NULL)
+			j->queue_tail = NULL;
+		pthread_mutex_unlock(&j->lock);
+
+		t0 = now_ms();
+		exec_finish_batch(j->exec, b);
+		output_advance(j);
+		j->records_total += b->records;
+		j->batches_done++;
+		if (j->status_line)
+			status_line(j, b, now_ms() - t0);
+		last = b->last || job_failed(j) || atomic_load(&j->epipe) ||
+		    (j->ropt->max_batches > 0 && (int64_t)j->batches_done >= j->ropt->max_batches);
+		batch_free(j->exec, b);
+		if (last) {
+			pthread_mutex_lock(&j->lock);
+			j->driver_done = 1;
+			pthread_mutex_unlock(&j->lock);
+			if (j->wake_ev != NULL)
+				event_active(j->wake_ev, EV_READ, 0);
+			return NULL;
+		}
+	}
+}
+
+static void
+driver_enqueue(struct job *j, struct batch *b)
+{
+	b->closed_at = now_ms();
+	pthread_mutex_lock(&j->lock);
+	b->next = NULL;
+	if (j->queue_tail != NULL)
+		j->queue_tail->next = b;
+	else
+		j->queue_head = b;
+	j->queue_tail = b;
+	pthread_cond_signal(&j->ready);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* ---- blocks ---- */
+
+static void
+submit_lines(struct job *j, struct batch *b, char *data, size_t len)
+{
+	struct block *blk = xcalloc(1, sizeof *blk);
+
+	blk->batch = b;
+	blk->source = j->stdin_node;
+	blk->data = data;
+	blk->len = len;
+	exec_submit_block(j->exec, blk);
+}
+
+/* Hand the complete lines read so far to the workers as one block. */
+static void
+cut_block(struct job *j)
+{
+	char *nl, *data;
+	size_t n;
+
+	if (j->len == 0 || j->current == NULL)
+		return;
+	nl = memrchr(j->buf, '\n', j->len);
+	if (nl == NULL)
+		return;
+	/* The buffer itself becomes the block; what follows the last line
+	 * end (part of a line) starts a new buffer. */
+	n = (size_t)(nl - j->buf) + 1;
+	data = j->buf;
+	j->buf = xmalloc(j->cap);
+	memcpy(j->buf, data + n, j->len - n);
+	j->len -= n;
+	submit_lines(j, j->current, data, n);
+}
+
+void
+job_block_done(struct job *j, size_t bytes)
+{
+	long long left = atomic_fetch_sub(&j->inflight, (long long)bytes) - (long long)bytes;
+
+	/* The loop is woken once per pause: want_resume says it has been. */
+	if (left < j->read_ahead / 2 && atomic_load(&j->paused) &&
+	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
+		event_active(j->wake_ev, EV_READ, 0);
+}
+
+static void stdin_pause(struct job *);
+static void stdin_resume(struct job *);
+static void close_batch(struct job *, int last);
+
+/* A line longer than the cap: drop it whole, and say so. */
+static void
+drop_long_line(struct job *j)
+{
+	char *nl = memchr(j->buf, '\n', j->len);
+
+	if (!j->discarding) {
+		j->discarding = 1;
+		j->discarded = 0;
+	}
+	if (nl == NULL) {
+		j->discarded += j->len;
+		j->len = 0;
+		return;
+	}
+	j->discarded += (size_t)(nl - j->buf);
+	memmove(j->buf, nl + 1, j->len - (size_t)(nl - j->buf) - 1);
+	j->len -= (size_t)(nl - j->buf) + 1;
+	j->discarding = 0;
+	{
+		char reason[96];
+		snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped",
+		    j->discarded);
+		job_record_error(j, NULL, reason, value_str(j->buf, 0));
+	}
+}
+
+/* Read what stdin has; returns 0 at end of input, 1 otherwise. */
+static int
+stdin_read(struct job *j)
+{
+	for (int rounds = 0; rounds < 8; rounds++) {
+		ssize_t n;
+
+		if (j->cap - j->len < READ_SIZE) {
+			j->cap = j->len + READ_SIZE + 1;
+			j->buf = xrealloc(j->buf, j->cap);
+		}
+		n = read(STDIN_FILENO, j->buf + j->len, READ_SIZE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			fprintf(stderr, "streamjob: reading standard input: %s\n", strerror(errno));
+			n = 0;
+		}
+		if (n == 0) {
+			/* A last line without its newline is still a line. */
+			if (j->discarding)
+				drop_long_line(j);
+			else if (j->len > 0 && j->buf[j->len - 1] != '\n') {
+				if (j->len > LINE_MAX_BYTES) {
+					j->discarding = 1;
+					j->discarded = 0;
+					j->len = 0;
+					drop_long_line(j);
+				} else
+					j->buf[j->len++] = '\n';
+			}
+			atomic_fetch_add(&j->inflight, (long long)j->len);
+			cut_block(j);
+			return 0;
+		}
+		j->len += (size_t)n;
+		while (j->discarding && j->len > 0) {
+			size_t before = j->len;
+			drop_long_line(j);
+			if (j->len == before)
+				break;
+		}
+		if (!j->discarding && memchr(j->buf, '\n', j->len) == NULL && j->len > LINE_MAX_BYTES)
+			drop_long_line(j);
+		else if (!j->discarding && j->len > LINE_MAX_BYTES + BLOCK_TARGET) {
+			/* a complete line may hide behind a long one: check each */
+			char *p = j->buf, *end = j->buf + j->len, *nl;
+			while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+				if ((size_t)(nl - p) > LINE_MAX_BYTES)
+					break;
+				p = nl + 1;
+			}
+			if ((size_t)(end - p) > LINE_MAX_BYTES) {
+				size_t keep = (size_t)(p - j->buf);
+				if (keep > 0) {
+					char *data = xmalloc(keep);
+					memcpy(data, j->buf, keep);
+					memmove(j->buf, p, j->len - keep);
+					j->len -= keep;
+					atomic_fetch_add(&j->inflight, (long long)keep);
+					submit_lines(j, j->current, data, keep);
+				}
+				drop_long_line(j);
+			}
+		}
+		atomic_fetch_add(&j->inflight, (long long)n);
+		if (j->len >= BLOCK_TARGET) {
+			long long before = (long long)j->len;
+			cut_block(j);
+			(void)before;
+		}
+		if (atomic_load(&j->inflight) > j->read_ahead) {
+			stdin_pause(j);
+			return 1;
+		}
+	}
+	return 1;
+}
+
+static void
+stdin_ended(struct job *j)
+{
+	j->stdin_done = 1;
+	if (j->read_ev != NULL)
+		event_del(j->read_ev);
+	close_batch(j, 1);
+}
+
+static void
+on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)fd;
+	(void)what;
+	if (j->stdin_done || j->current == NULL)
+		return;
+	if (!stdin_read(j))
+		stdin_ended(j);
+	else if (j->pump_ev != NULL && !j->paused)
+		event_active(j->pump_ev, EV_TIMEOUT, 0);
+}
+
+static void
+stdin_pause(struct job *j)
+{
+	atomic_store(&j->paused, 1);
+	if (j->read_ev != NULL)
+		event_del(j->read_ev);
+	/* The workers may have caught up before they could see the pause. */
+	if (atomic_load(&j->inflight) < j->read_ahead / 2 &&
+	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
+		event_active(j->wake_ev, EV_READ, 0);
+}
+
+static void
+stdin_resume(struct job *j)
+{
+	if (!atomic_load(&j->paused) || j->stdin_done)
+		return;
+	atomic_store(&j->paused, 0);
+	if (j->read_ev != NULL)
+		event_add(j->read_ev, NULL);
+	else if (j->pump_ev != NULL)
+		event_active(j->pump_ev, EV_TIMEOUT, 0);
+}
+
+/* ---- the clock ---- */
+
+static void
+submit_lists(struct job *j, struct batch *b, uint64_t k, int all)
+{
+	for (int s = 0; s < j->nlist_sources; s++) {
+		for (int i = 0; i < j->nlists[s]; i++) {
+			if (!all && (uint64_t)i != k)
+				continue;
+			struct block *blk = xcalloc(1, sizeof *blk);
+			blk->batch = b;
+			blk->source = j->lists_nodes[s];
+			blk->values = j->lists[s] + 0;
+			blk->values = j->lists[s] == NULL ? NULL : j->lists[s];
+			/* list i: the values from its offset */
+			size_t off = 0;
+			for (int q = 0; q < i; q++)
+				off += j->list_lens[s][q];
+			blk->values = j->lists[s] + off;
+			blk->nvalues = j->list_lens[s][i];
+			b->records += (int64_t)blk->nvalues;
+			exec_submit_block(j->exec, blk);
+		}
+	}
+}
+
+static int64_t
+next_boundary(int64_t t, int64_t interval)
+{
+	return (t / interval + 1) * interval;
+}
+
+/* Close the batch being filled; open the next unless this is the last. */
+static void
+close_batch(struct job *j, int last)
+{
+	struct batch *b = j->current;
+
+	if (b == NULL)
+		return;
+	cut_block(j);
+	b->last = last;
+	j->current = NULL;
+	driver_enqueue(j, b);
+	if (last) {
+		if (j->batch_ev != NULL)
+			event_del(j->batch_ev);
+		if (j->block_ev != NULL)
+			event_del(j->block_ev);
+		if (j->read_ev != NULL)
+			event_del(j->read_ev);
+		return;
+	}
+	j->current = batch_new(j->exec, j->next_seq++, b->time + j->interval);
+	submit_lists(j, j->current, j->current->seq, 0);
+}
+
+static void
+arm_batch_timer(struct job *j)
+{
+	int64_t wait = j->current->time - now_ms();
+	struct timeval tv;
+
+	if (wait < 0)
+		wait = 0;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(j->batch_ev, &tv);
+}
+
+static void
+on_batch_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)fd;
+	(void)what;
+	if (j->current == NULL)
+		return;
+	if (!j->stdin_done && j->stdin_node != NULL && !j->paused)
+		stdin_read(j);
+	close_batch(j, 0);
+	if (j->current != NULL)
+		arm_batch_timer(j);
+}
+
+static void
+on_block_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)fd;
+	(void)what;
+	cut_block(j);
+	/* A wake-up that raced with a pause is caught here at the latest. */
+	if (atomic_load(&j->paused) && atomic_load(&j->inflight) < j->read_ahead / 2)
+		stdin_resume(j);
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	int done;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&j->lock);
+	done = j->driver_done;
+	pthread_mutex_unlock(&j->lock);
+	if (done) {
+		event_base_loopbreak(j->base);
+		return;
+	}
+	if (job_failed(j) || atomic_load(&j->epipe)) {
+		if (j->current != NULL)
+			close_batch(j, 1);
+		return;
+	}
+	atomic_store(&j->want_resume, 0);
+	if (atomic_load(&j->inflight) < j->read_ahead / 2)
+		stdin_resume(j);
+}
+
+/* Stop gracefully: no more input; the batches received are finished. */
+static void
+job_stop(struct job *j)
+{
+	if (j->current != NULL)
+		close_batch(j, 1);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)what;
+	if (++j->signals > 1) {
+		/* A second signal: at once. */
+		_exit(128 + (int)sig);
+	}
+	job_stop(j);
+}
+
+static void
+on_duration(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	job_stop(arg);
+}
+
+/* ---- setup ---- */
+
+static int
+setup_lists(struct job *j)
+{
+	struct eval ev = { 0 };
+
+	j->lists_arena = arena_new(0);
+	ev.ctx.arena = j->lists_arena;
+	for (int i = 0; i < j->plan->nnodes; i++) {
+		struct node *n = j->plan->nodes[i];
+		struct argval *a = &n->stage->args[0];
+		int s;
+
+		if (n->op != OP_BATCHES)
+			continue;
+		s = j->nlist_sources++;
+		j->lists_nodes = xreallocarray(j->lists_nodes, (size_t)s + 1, sizeof *j->lists_nodes);
+		j->lists = xreallocarray(j->lists, (size_t)s + 1, sizeof *j->lists);
+		j->list_lens = xreallocarray(j->list_lens, (size_t)s + 1, sizeof *j->list_lens);
+		j->nlists = xreallocarray(j->nlists, (size_t)s + 1, sizeof *j->nlists);
+		j->lists_nodes[s] = n;
+		j->nlists[s] = a->nitems;
+		j->list_lens[s] = xcalloc((size_t)a->nitems + 1, sizeof **j->list_lens);
+		size_t total = 0;
+		for (int k = 0; k < a->nitems; k++)
+			total += (size_t)a->items[k]->nitems;
+		j->lists[s] = arena_alloc(j->lists_arena, (total + 1) * sizeof **j->lists);
+		size_t at = 0;
+		for (int k = 0; k < a->nitems; k++) {
+			j->list_lens[s][k] = (size_t)a->items[k]->nitems;
+			for (int m = 0; m < a->items[k]->nitems; m++) {
+				if (eval_expr(&ev, a->items[k]->items[m], &j->lists[s][at]) != 0) {
+					fprintf(stderr, "streamjob: batches: %s\n", ev.ctx.err);
+					return -1;
+				}
+				at++;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+max_lists(struct job *j)
+{
+	int m = 0;
+
+	for (int s = 0; s < j->nlist_sources; s++)
+		if (j->nlists[s] > m)
+			m = j->nlists[s];
+	return m;
+}
+
+/* All sources are lists: run them back to back on the virtual clock. */
+static void
+run_virtual(struct job *j)
+{
+	int n = j->opt->once ? 1 : max_lists(j);
+
+	for (int k = 0; k < n; k++) {
+		struct batch *b = batch_new(j->exec, (uint64_t)k, (int64_t)(k + 1) * j->interval);
+		submit_lists(j, b, (uint64_t)k, j->opt->once);
+		b->last = k == n - 1;
+		driver_enqueue(j, b);
+		if (j->ropt->max_batches > 0 && k + 1 >= j->ropt->max_batches) {
+			b->last = 1;
+			break;
+		}
+	}
+	pthread_join(j->driver, NULL);
+}
+
+static int
+setup_stdin(struct job *j)
+{
+	struct stat st;
+	int flags;
+
+	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		if (S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "streamjob: standard input is a directory\n");
+			return -1;
+		}
+		j->pump_ev = event_new(j->base, -1, 0, on_stdin, j);
+		event_active(j->pump_ev, EV_TIMEOUT, 0);
+		return 0;
+	}
+	flags = fcntl(STDIN_FILENO, F_GETFL);
+	if (flags >= 0)
+		fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
+	j->read_ev = event_new(j->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, j);
+	if (j->read_ev == NULL || event_add(j->read_ev, NULL) != 0) {
+		/* Not pollable (/dev/null, some files): read it as a file. */
+		if (j->read_ev != NULL)
+			event_free(j->read_ev);
+		j->read_ev = NULL;
+		j->pump_ev = event_new(j->base, -1, 0, on_stdin, j);
+		event_active(j->pump_ev, EV_TIMEOUT, 0);
+	}
+	return 0;
+}
+
+static void
+run_real(struct job *j)
+{
+	struct timeval block_tv;
+	int64_t now = now_ms();
+
+	j->current = batch_new(j->exec, j->next_seq++, next_boundary(now, j->interval));
+	submit_lists(j, j->current, 0, j->opt->once);
+	if (setup_stdin(j) != 0) {
+		close_batch(j, 1);
+	} else if (!j->opt->once) {
+		j->batch_ev = evtimer_new(j->base, on_batch_timer, j);
+		arm_batch_timer(j);
+	}
+	j->block_ev = event_new(j->base, -1, EV_PERSIST, on_block_timer, j);
+	block_tv.tv_sec = j->plan->settings.block_ms / 1000;
+	block_tv.tv_usec = (j->plan->settings.block_ms % 1000) * 1000;
+	event_add(j->block_ev, &block_tv);
+	if (j->ropt->duration_ms > 0) {
+		struct timeval tv = { j->ropt->duration_ms / 1000, (j->ropt->duration_ms % 1000) * 1000 };
+		j->duration_ev = evtimer_new(j->base, on_duration, j);
+		evtimer_add(j->duration_ev, &tv);
+	}
+	event_base_dispatch(j->base);
+	pthread_join(j->driver, NULL);
+}
+
+int
+job_run(struct plan *plan, const struct job_options *opt, const struct run_options *ropt)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	const char *err = NULL;
+	int status = EXIT_OK;
+	int virtual_clock = 1;
+
+	j->plan = plan;
+	j->opt = opt;
+	j->ropt = ropt;
+	j->interval = plan->settings.batch_ms;
+	j->started_ms = now_ms();
+	j->status_line = !ropt->quiet && isatty(STDERR_FILENO);
+	/* Blocks come and go by the hundred: keep them on the heap, where
+	 * freed memory is reused, rather than in mappings that fault in anew. */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->ready, NULL);
+	pthread_mutex_init(&j->out_lock, NULL);
+	pthread_mutex_init(&j->err_lock, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int i = 0; i < plan->nnodes; i++) {
+		if (plan->nodes[i]->op == OP_STDIN) {
+			j->stdin_node = plan->nodes[i];
+			virtual_clock = 0;
+		}
+	}
+	j->workers = workers_new((int)plan->settings.parallelism);
+	/* Input waiting for the workers is bounded by the buffer setting, and
+	 * by a few blocks per worker: more would only cool the caches. */
+	j->read_ahead = (long long)plan->settings.buffer_bytes;
+	if (j->read_ahead > 4LL * BLOCK_TARGET * plan->settings.parallelism)
+		j->read_ahead = 4LL * BLOCK_TARGET * plan->settings.parallelism;
+	j->exec = exec_new(plan, opt, j->workers, j, &err);
+	if (j->exec == NULL) {
+		fprintf(stderr, "streamjob: %s\n", err);
+		status = EXIT_USAGE;
+		goto done;
+	}
+	if (plan->settings.on_error == ON_ERROR_WRITE) {
+		j->dead_letters = fopen(plan->settings.error_path, "a");
+		if (j->dead_letters == NULL) {
+			fprintf(stderr, "streamjob: cannot open %s: %s\n", plan->settings.error_path,
+			    strerror(errno));
+			status = EXIT_RUNTIME;
+			goto done;
+		}
+	}
+	if (setup_lists(j) != 0) {
+		status = EXIT_RUNTIME;
+		goto done;
+	}
+	if (pthread_create(&j->driver, NULL, driver_main, j) != 0)
+		abort();
+	if (virtual_clock) {
+		run_virtual(j);
+	} else {
+		evthread_use_pthreads();
+		j->base = event_base_new();
+		j->wake_ev = event_new(j->base, -1, EV_PERSIST, on_wake, j);
+		event_add(j->wake_ev, NULL);
+		j->signal_int = evsignal_new(j->base, SIGINT, on_signal, j);
+		j->signal_term = evsignal_new(j->base, SIGTERM, on_signal, j);
+		event_add(j->signal_int, NULL);
+		event_add(j->signal_term, NULL);
+		run_real(j);
+	}
+	if (j->status_line)
+		fputc('\n', stderr);
+	if (j->failed) {
+		fprintf(stderr, "streamjob: record error in %s\n", j->fail_msg);
+		status = EXIT_RUNTIME;
+	} else if (j->errors > 0 && !ropt->quiet && plan->settings.on_error == ON_ERROR_SKIP) {
+		fprintf(stderr, "streamjob: %lld record%s skipped because of errors\n",
+		    (long long)j->errors, j->errors == 1 ? "" : "s");
+	}
+done:
+	exec_free(j->exec);
+	workers_free(j->workers);
+	if (j->base != NULL) {
+		struct event *evs[] = { j->read_ev, j->pump_ev, j->batch_ev, j->block_ev,
+		    j->duration_ev, j->signal_int, j->signal_term, j->wake_ev };
+		for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+			if (evs[i] != NULL)
+				event_free(evs[i]);
+		event_base_free(j->base);
+	}
+	if (j->current != NULL)
+		batch_free(j->exec, j->current);
+	while (j->pending_head != NULL) {
+		struct pending_out *p = j->pending_head;
+		j->pending_head = p->next;
+		free(p->data);
+		free(p);
+	}
+	for (int s = 0; s < j->nlist_sources; s++)
+		free(j->list_lens[s]);
+	free(j->lists_nodes);
+	free(j->lists);
+	free(j->list_lens);
+	free(j->nlists);
+	arena_free(j->lists_arena);
+	if (j->dead_letters != NULL)
+		fclose(j->dead_letters);
+	free(j->fail_msg);
+	free(j->buf);
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->ready);
+	pthread_mutex_destroy(&j->out_lock);
+	pthread_mutex_destroy(&j->err_lock);
+	free(j);
+	return status;
+}

@@ -1,0 +1,41 @@
+/*
+ * job.h: a running job -- the event loop, the sources, the batch clock,
+ * the driver that finishes batches in order, signals, output and errors.
+ */
+#ifndef JOB_H
+#define JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/plan.h"
+#include "stdlib/value.h"
+
+struct batch;
+struct job;
+struct node;
+
+struct run_options {
+	int quiet;
+	int64_t max_batches;	/* --batches N; 0: no limit */
+	int64_t duration_ms;	/* --duration; 0: no limit */
+};
+
+/*
+ * Run the plan until its sources end or it is stopped.  Returns the exit
+ * status (SPEC 3); a message for a failure is printed on stderr.
+ */
+int job_run(struct plan *, const struct job_options *, const struct run_options *);
+
+/* For the executor. */
+void job_record_error(struct job *, const struct node *stage, const char *reason,
+    struct value record);
+/* Write to standard output; -1 when it is closed (the job then ends). */
+int job_write(struct job *, const char *data, size_t len);
+/* Bytes of input a block held are no longer waiting (backpressure). */
+void job_block_done(struct job *, size_t bytes);
+/* Output of a batch's stdout sinks: written now if the batch is the one
+ * being written, else kept until its turn. */
+void job_output(struct job *, struct batch *, char *data, size_t len);
+
+#endif
