@@ -330,7 +330,11 @@ const_eval(struct checker *c, struct expr *e, int guarded)
 			return v;
 		if (e->op == OP_ADD && a.k == CV_STRING && b.k == CV_STRING) {
 			v.k = CV_STRING;
-			v.s = arena_strdup(c->a, xasprintf("%s%s", a.s, b.s));
+			size_t la = strlen(a.s), lb = strlen(b.s);
+			char *cat = arena_alloc(c->a, la + lb + 1);
+			memcpy(cat, a.s, la);
+			memcpy(cat + la, b.s, lb + 1);
+			v.s = cat;
 			return v;
 		}
 		if ((a.k == CV_INT || a.k == CV_DURATION || a.k == CV_SIZE) &&
