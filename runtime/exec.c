@@ -22,6 +22,7 @@
 #include "exec.h"
 #include "job.h"
 #include "keymap.h"
+#include "strcount.h"
 #include "table.h"
 #include "workers.h"
 #include "stdlib/arena.h"
@@ -253,8 +254,11 @@ batch_new(struct exec *x, uint64_t seq, int64_t time)
 		pthread_mutex_init(&ns->lock, NULL);
 		if (is_combinable(op) || op == OP_PRINT) {
 			ns->partials = xcalloc((size_t)nw, sizeof *ns->partials);
-			for (int w = 0; w < nw; w++)
+			ns->counts_str = xcalloc((size_t)nw, sizeof *ns->counts_str);
+			for (int w = 0; w < nw; w++) {
 				keymap_init(&ns->partials[w], b->arenas[w], 1);
+				strcount_init(&ns->counts_str[w], b->arenas[w]);
+			}
 			ns->acc = xcalloc((size_t)nw, sizeof *ns->acc);
 			ns->acc_set = xcalloc((size_t)nw, sizeof *ns->acc_set);
 			ns->counts = xcalloc((size_t)nw, sizeof *ns->counts);
@@ -282,9 +286,11 @@ batch_free(struct exec *x, struct batch *b)
 		if (ns->partials != NULL) {
 			for (int w = 0; w < nw; w++) {
 				keymap_release(&ns->partials[w]);
+				strcount_release(&ns->counts_str[w]);
 				vec_release(&ns->samples[w]);
 			}
 			free(ns->partials);
+			free(ns->counts_str);
 			free(ns->acc);
 			free(ns->acc_set);
 			free(ns->counts);
@@ -409,13 +415,9 @@ split_fast(struct run *r, int i, const struct expr *fn, struct value v)
 static void
 count_str(struct run *r, struct value v, int64_t c)
 {
-	struct keymap *m = &r->bt->nodes[r->target->id - 1].partials[r->w];
-	int created;
-	struct kentry *e = keymap_upsert_str(m, v.u.s, v.n, hash_bytes(v.u.s, v.n), &created);
+	struct strcount *m = &r->bt->nodes[r->target->id - 1].counts_str[r->w];
 
-	if (created)
-		e->val = value_int(c);
-	else if (__builtin_add_overflow(e->val.u.i, c, &e->val.u.i)) {
+	if (strcount_add(m, v.u.s, v.n, hash_bytes(v.u.s, v.n), c) != 0) {
 		builtin_error(&r->ev.ctx, "integer overflow in sum");
 		record_error(r, r->target, value_pair(r->bt->arenas[r->w], v, value_int(c)));
 	}
@@ -906,6 +908,35 @@ merge_task(void *arg, int w)
 				else
 					d->val = out;
 				break;
+			}
+		}
+	}
+	/* The word-count path's partials: counts by string, added up. */
+	for (int k = 0; k < P; k++) {
+		struct strcount *sc = &ns->counts_str[k];
+		for (size_t i = 0; i < sc->cap; i++) {
+			struct sc_slot *s = &sc->slots[i];
+			struct value key;
+			uint64_t h;
+			int created;
+			if (s->len1 == 0)
+				continue;
+			key = value_str(sc_key(s), s->len1 - 1);
+			h = hash_bytes(key.u.s, key.n);
+			if ((int)((h >> 40) % (uint64_t)P) != t->p)
+				continue;
+			struct kentry *d = keymap_upsert(&merged, key, h, &created);
+			if (created)
+				d->val = value_int(s->count);
+			else if (d->val.type == VT_INT &&
+			    !__builtin_add_overflow(d->val.u.i, s->count, &d->val.u.i))
+				;
+			else {
+				struct value out;
+				if (eval_reduce(&r.ev, REDUCER_SUM, d->val, value_int(s->count), &out) != 0)
+					job_record_error(x->job, t->n, r.ev.ctx.err, key);
+				else
+					d->val = out;
 			}
 		}
 	}

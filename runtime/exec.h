@@ -57,6 +57,7 @@ struct node_state {
 	int done;			/* computed for this batch */
 	/* A keyed or whole-batch stage: one partial aggregate per worker. */
 	struct keymap *partials;	/* [nworkers] */
+	struct strcount *counts_str;	/* [nworkers]: the word-count path's partials */
 	struct value *acc;		/* count, reduce: [nworkers] */
 	int *acc_set;			/* [nworkers]: acc holds something */
 	int64_t *counts;		/* [nworkers]: count; print's totals */

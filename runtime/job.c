@@ -151,7 +151,9 @@ job_write(struct job *j, const char *data, size_t len)
 				usleep(1000);
 				continue;
 			}
-			atomic_store(&j->epipe, 1);
+			/* A closed pipe ends the job quietly: say so to the loop. */
+			if (atomic_exchange(&j->epipe, 1) == 0 && j->wake_ev != NULL)
+				event_active(j->wake_ev, EV_READ, 0);
 			return -1;
 		}
 		data += n;
@@ -238,6 +240,8 @@ job_record_error(struct job *j, const struct node *n, const char *reason, struct
 		if (!j->failed) {
 			j->failed = 1;
 			atomic_store(&j->stopped_output, 1);
+			if (j->wake_ev != NULL)
+				event_active(j->wake_ev, EV_READ, 0);
 			j->fail_msg = xasprintf("%s: %s; record: %s", where, reason, strbuf_str(&rec));
 		}
 		break;
@@ -352,6 +356,8 @@ submit_lines(struct job *j, struct batch *b, char *data, size_t len)
 	blk->source = j->stdin_node;
 	blk->data = data;
 	blk->len = len;
+	/* Counted here, not when read: dropped long lines never count. */
+	atomic_fetch_add(&j->inflight, (long long)len);
 	exec_submit_block(j->exec, blk);
 }
 
@@ -452,7 +458,6 @@ stdin_read(struct job *j)
 				} else
 					j->buf[j->len++] = '\n';
 			}
-			atomic_fetch_add(&j->inflight, (long long)j->len);
 			cut_block(j);
 			return 0;
 		}
@@ -480,18 +485,13 @@ stdin_read(struct job *j)
 					memcpy(data, j->buf, keep);
 					memmove(j->buf, p, j->len - keep);
 					j->len -= keep;
-					atomic_fetch_add(&j->inflight, (long long)keep);
 					submit_lines(j, j->current, data, keep);
 				}
 				drop_long_line(j);
 			}
 		}
-		atomic_fetch_add(&j->inflight, (long long)n);
-		if (j->len >= BLOCK_TARGET) {
-			long long before = (long long)j->len;
+		if (j->len >= BLOCK_TARGET)
 			cut_block(j);
-			(void)before;
-		}
 		if (atomic_load(&j->inflight) > j->read_ahead) {
 			stdin_pause(j);
 			return 1;
@@ -911,8 +911,15 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 		    (long long)j->errors, j->errors == 1 ? "" : "s");
 	}
 done:
-	exec_free(j->exec);
+	/* Blocks of a batch that never closed may still be on the workers:
+	 * they finish before anything they use goes away. */
+	if (j->current != NULL)
+		task_group_wait(j->current->tasks);
 	workers_free(j->workers);
+	if (j->current != NULL)
+		batch_free(j->exec, j->current);
+	j->current = NULL;
+	exec_free(j->exec);
 	if (j->base != NULL) {
 		struct event *evs[] = { j->read_ev, j->pump_ev, j->batch_ev, j->block_ev,
 		    j->duration_ev, j->signal_int, j->signal_term, j->wake_ev };
@@ -921,8 +928,6 @@ done:
 				event_free(evs[i]);
 		event_base_free(j->base);
 	}
-	if (j->current != NULL)
-		batch_free(j->exec, j->current);
 	while (j->pending_head != NULL) {
 		struct pending_out *p = j->pending_head;
 		j->pending_head = p->next;
