@@ -111,6 +111,9 @@ struct exec_node {
 	int kv_count;			/* the chain ends in map (_, N) before
 					 * reduceByKey sum/count: the word-count path */
 	int64_t kv_const;		/* that N */
+	int split_count;		/* ... and the chain is just flatMap
+					 * split(_, "c") and that map: a fused loop */
+	char split_sep;
 	int fed;			/* a keyed stage fed in phase A */
 };
 

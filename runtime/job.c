@@ -585,13 +585,15 @@ static void
 close_batch(struct job *j, int last)
 {
 	struct batch *b = j->current;
+	int64_t next_time;
 
 	if (b == NULL)
 		return;
 	cut_block(j);
 	b->last = last;
+	next_time = b->time + j->interval;
 	j->current = NULL;
-	driver_enqueue(j, b);
+	driver_enqueue(j, b);	/* b belongs to the driver from here on */
 	if (last) {
 		if (j->batch_ev != NULL)
 			event_del(j->batch_ev);
@@ -601,7 +603,7 @@ close_batch(struct job *j, int last)
 			event_del(j->read_ev);
 		return;
 	}
-	j->current = batch_new(j->exec, j->next_seq++, b->time + j->interval);
+	j->current = batch_new(j->exec, j->next_seq++, next_time);
 	submit_lists(j, j->current, j->current->seq, 0);
 }
 

@@ -25,6 +25,37 @@ strcount_release(struct strcount *m)
 	m->cap = m->n = 0;
 }
 
+/*
+ * The map's own hash: it never leaves the map (merges rehash keys with
+ * hash_bytes), so it can be cheap -- for keys of up to 16 bytes, two
+ * overlapping loads mixed by one multiply each.
+ */
+static inline uint64_t
+sc_hash(const char *s, size_t n)
+{
+	uint64_t a, b;
+
+	if (n >= 8) {
+		if (n > 16)
+			return hash_bytes(s, n);
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		a = x;
+		b = y;
+	} else {
+		a = n > 0 ? (uint8_t)s[0] | (uint64_t)(uint8_t)s[n / 2] << 8 |
+		    (uint64_t)(uint8_t)s[n - 1] << 16 : 0;
+		b = 0;
+	}
+	a = (a ^ n) * 0x9e3779b97f4a7c15ULL;
+	b = (b + a) * 0xc2b2ae3d27d4eb4fULL;
+	return b ^ (b >> 29) ^ (a >> 32);
+}
+
 static void
 strcount_grow(struct strcount *m)
 {
@@ -35,7 +66,7 @@ strcount_grow(struct strcount *m)
 	for (size_t j = 0; j < m->cap; j++) {
 		if (old[j].len1 == 0)
 			continue;
-		uint64_t h = hash_bytes(sc_key(&old[j]), old[j].len1 - 1);
+		uint64_t h = sc_hash(sc_key(&old[j]), old[j].len1 - 1);
 		size_t i = h & mask;
 		while (m->slots[i].len1 != 0)
 			i = (i + 1) & mask;
@@ -46,8 +77,9 @@ strcount_grow(struct strcount *m)
 }
 
 int
-strcount_add(struct strcount *m, const char *s, size_t n, uint64_t hash, int64_t c)
+strcount_add(struct strcount *m, const char *s, size_t n, int64_t c)
 {
+	uint64_t hash = sc_hash(s, n);
 	uint32_t tag = (uint32_t)(hash >> 32), len1 = (uint32_t)n + 1;
 	size_t mask, i;
 	struct sc_slot *e;

@@ -35,7 +35,7 @@ struct strcount {
 void strcount_init(struct strcount *, struct arena *);
 void strcount_release(struct strcount *);
 /* Add c to the count of s[0..n); -1 when the count would overflow. */
-int strcount_add(struct strcount *, const char *s, size_t n, uint64_t hash, int64_t c);
+int strcount_add(struct strcount *, const char *s, size_t n, int64_t c);
 /* The key of a used slot. */
 static inline const char *
 sc_key(const struct sc_slot *s)
