@@ -73,6 +73,7 @@ struct job {
 	int discarding;			/* inside a line over the cap */
 	size_t discarded;
 	int stdin_done;
+	int stopping;			/* the last batch is closed: read no more */
 	atomic_int paused;
 
 	/* batches(...) sources: their lists, evaluated once */
@@ -516,8 +517,11 @@ on_stdin(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (j->stdin_done || j->current == NULL)
+	if (j->stdin_done || j->stopping || j->current == NULL) {
+		if (j->read_ev != NULL)
+			event_del(j->read_ev);
 		return;
+	}
 	if (!stdin_read(j))
 		stdin_ended(j);
 	else if (j->pump_ev != NULL && !j->paused)
@@ -539,7 +543,7 @@ stdin_pause(struct job *j)
 static void
 stdin_resume(struct job *j)
 {
-	if (!atomic_load(&j->paused) || j->stdin_done)
+	if (!atomic_load(&j->paused) || j->stdin_done || j->stopping)
 		return;
 	atomic_store(&j->paused, 0);
 	if (j->read_ev != NULL)
@@ -595,6 +599,7 @@ close_batch(struct job *j, int last)
 	j->current = NULL;
 	driver_enqueue(j, b);	/* b belongs to the driver from here on */
 	if (last) {
+		j->stopping = 1;
 		if (j->batch_ev != NULL)
 			event_del(j->batch_ev);
 		if (j->block_ev != NULL)
