@@ -781,6 +781,15 @@ run_virtual(struct job *j)
 	pthread_join(j->driver, NULL);
 }
 
+/* libevent's own messages: a failed epoll add for a file we then read
+ * another way is expected, not worth a word on stderr. */
+static void
+libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_ERR)
+		fprintf(stderr, "streamjob: event loop: %s\n", msg);
+}
+
 static int
 setup_stdin(struct job *j)
 {
@@ -899,6 +908,7 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 		run_virtual(j);
 	} else {
 		evthread_use_pthreads();
+		event_set_log_callback(libevent_log);
 		j->base = event_base_new();
 		j->wake_ev = event_new(j->base, -1, EV_PERSIST, on_wake, j);
 		event_add(j->wake_ev, NULL);
