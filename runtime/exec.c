@@ -394,6 +394,8 @@ split_fast(struct run *r, int i, const struct expr *fn, struct value v)
 	    fn->items[1]->slen == 0 || v.type != VT_STR)
 		return 0;
 	sep = fn->items[1];
+	if (v.n == 0)
+		return 1;	/* split("", sep) is [] */
 	const char *p = v.u.s, *end = v.u.s + v.n;
 	if (sep->slen == 1) {
 		char c = sep->s[0];
@@ -778,7 +780,9 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 		const char *le = nl != NULL ? nl : end;
 		if (le > p && le[-1] == '\r')
 			le--;
-		for (;;) {
+		/* split("", sep) is [] (as the built-in says): an empty line
+		 * gives no piece at all; other empty pieces count. */
+		for (int any = le > p; any;) {
 			const char *q = memchr(p, sep, (size_t)(le - p));
 			const char *we = q != NULL ? q : le;
 			if (strcount_add(m, p, (size_t)(we - p), c) != 0) {
