@@ -132,25 +132,3 @@ keymap_upsert(struct keymap *m, struct value key, uint64_t hash, int *created)
 	*created = 1;
 	return e;
 }
-
-struct kentry *
-keymap_upsert_str(struct keymap *m, const char *str, size_t n, uint64_t hash, int *created)
-{
-	size_t mask, i;
-	uint64_t tag = TAG(hash);
-
-	if ((m->n + 1) * 2 > m->cap)
-		keymap_grow(m);
-	mask = m->cap - 1;
-	for (i = hash & mask;; i = (i + 1) & mask) {
-		struct kslot *s = &m->slots[i];
-		if (s->e == NULL)
-			break;
-		if (s->tag == tag && s->e->hash == hash && s->e->key.type == VT_STR &&
-		    s->e->key.n == n && memcmp(s->e->key.u.s, str, n) == 0) {
-			*created = 0;
-			return s->e;
-		}
-	}
-	return keymap_upsert(m, value_str(str, n), hash, created);
-}

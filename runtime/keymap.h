@@ -52,9 +52,4 @@ struct kentry *keymap_find(const struct keymap *, struct value key, uint64_t has
 /* Find key, or add it with val null; *created says which. */
 struct kentry *keymap_upsert(struct keymap *, struct value key, uint64_t hash, int *created);
 
-/* keymap_upsert for a string key (the word-count case), without the
- * general value dispatch. */
-struct kentry *keymap_upsert_str(struct keymap *, const char *s, size_t n, uint64_t hash,
-    int *created);
-
 #endif

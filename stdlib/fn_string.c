@@ -16,55 +16,19 @@
 
 #include "arena.h"
 #include "fn.h"
+#include "utf8.h"
 #include "strbuf.h"
 
 /* ---- UTF-8 ---- */
 
+/* The character at byte i: its length, 1 for a byte that is not valid
+ * UTF-8 (read as U+FFFD, so every byte is some character). */
 size_t
 fn_utf8_char(const char *str, size_t n, size_t i, uint32_t *cp)
 {
-	const unsigned char *s = (const unsigned char *)str + i;
-	size_t avail = n - i, need, k;
-	unsigned char lo = 0x80, hi = 0xbf;
-	uint32_t c;
+	int len = utf8_decode((const unsigned char *)str + i, n - i, cp);
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	/* The ranges of Unicode's table 3-7: no overlongs, no surrogates. */
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 1;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 2;
-		c = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 3;
-		c = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (k = 1; k <= need; k++) {
-		if (k >= avail || s[k] < lo || s[k] > hi) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		c = (c << 6) | (s[k] & 0x3f);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = c;
-	return need + 1;
+	return len > 0 ? (size_t)len : 1;
 }
 
 static size_t

@@ -36,6 +36,7 @@
 #include "value.h"
 #include "xmalloc.h"
 #include "regex.h"
+#include "utf8.h"
 
 /*
  * Odd 64-bit constants from the fractional parts of the square roots of
@@ -661,44 +662,6 @@ value_format_tsv(struct strbuf *sb, struct value v)
 	}
 }
 
-/*
- * The length of the well-formed UTF-8 sequence at s[0..n) (whose first
- * byte is not ASCII), or minus the length of its maximal invalid subpart:
- * the bytes that began a sequence before it broke, at least one.  The
- * ranges are those of Unicode's table 3-7: no overlong forms, no
- * surrogates, nothing above U+10FFFF.
- */
-static int
-value_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	int need, k;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 1;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 2;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 3;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return -1;
-	for (k = 1; k <= need; k++) {
-		if ((size_t)k >= n || s[k] < lo || s[k] > hi)
-			return -k;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
-
 /* s[0..n) as the inside of a JSON string, without the quotes. */
 static void
 value_json_escape(struct strbuf *sb, const char *s, size_t n)
@@ -707,6 +670,7 @@ value_json_escape(struct strbuf *sb, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s, *end, *run;
 	char esc[6];
 	int len;
+	uint32_t cp;
 
 	if (n == 0)	/* s may be NULL then, and NULL + 0 upsets UBSan */
 		return;
@@ -721,7 +685,7 @@ value_json_escape(struct strbuf *sb, const char *s, size_t n)
 		if (p == end)
 			break;
 		if (*p >= 0x80) {
-			len = value_utf8_len(p, (size_t)(end - p));
+			len = utf8_decode(p, (size_t)(end - p), &cp);
 			if (len > 0) {
 				strbuf_add(sb, p, (size_t)len);
 				p += len;
