@@ -63,11 +63,19 @@ state_add_part(struct node_state *ns, struct vec part)
 
 /* ---- plan analysis ---- */
 
+/* Joins against a table look each element up on its own: element-wise. */
 static int
-is_narrow(enum node_op op)
+is_table_join(const struct node *n)
 {
-	return op == OP_MAP || op == OP_FLATMAP || op == OP_FILTER ||
-	    op == OP_MAPVALUES || op == OP_TIMESTAMP;
+	return (n->op == OP_JOIN || n->op == OP_LEFTJOIN || n->op == OP_EXCEPT) &&
+	    n->stage->table != NULL && n->stage->stream == NULL;
+}
+
+static int
+is_narrow_node(const struct node *n)
+{
+	return n->op == OP_MAP || n->op == OP_FLATMAP || n->op == OP_FILTER ||
+	    n->op == OP_MAPVALUES || n->op == OP_TIMESTAMP || is_table_join(n);
 }
 
 static int
@@ -93,6 +101,10 @@ unsupported(const struct node *n)
 	case OP_COUNT: case OP_DISTINCT: case OP_SORT: case OP_TOP:
 	case OP_PRINT: case OP_STDOUT:
 		return NULL;
+	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
+		if (is_table_join(n))
+			return NULL;
+		return "join with a let stream";
 	default:
 		return n->stage->desc->name;
 	}
@@ -167,6 +179,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 			goto fail;
 		}
 		x->nodes[i].node = n;
+		if (is_table_join(n))
+			x->nodes[i].table = lookup_table(x, n->stage->table->name);
 	}
 	/* Chains: from each source, the element stages with one input each. */
 	for (int i = 0; i < plan->nnodes; i++) {
@@ -175,7 +189,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 
 		if (last->stage->desc->role != ROLE_SOURCE || last->op == OP_UNION)
 			continue;
-		while (last->noutputs == 1 && is_narrow(last->outputs[0]->op) &&
+		while (last->noutputs == 1 && is_narrow_node(last->outputs[0]) &&
 		    last->outputs[0]->ninputs == 1) {
 			last = last->outputs[0];
 			en->chain = xreallocarray(en->chain, (size_t)en->nchain + 1, sizeof *en->chain);
@@ -501,6 +515,30 @@ apply(struct run *r, struct node *n, int i, struct value v)
 		}
 		push(r, i + 1, value_pair(r->bt->arenas[r->w], v.u.items[0], out));
 		return;
+	case OP_JOIN:
+	case OP_LEFTJOIN:
+	case OP_EXCEPT: {
+		/* An element's key is its first field if it is a pair, else the
+		 * element itself (SPEC 2.5). */
+		const struct table *tab = r->x->nodes[n->id - 1].table;
+		int pair = v.type == VT_TUPLE && v.n == 2;
+		struct value key = pair ? v.u.items[0] : v, tv = value_null();
+		int found = tab != NULL && table_get(tab, key, &tv);
+		struct arena *a = r->bt->arenas[r->w];
+
+		if (n->op == OP_EXCEPT) {
+			if (!found)
+				push(r, i + 1, v);
+			return;
+		}
+		if (!found && n->op == OP_JOIN)
+			return;
+		if (pair)
+			push(r, i + 1, value_pair(a, key, value_pair(a, v.u.items[1], tv)));
+		else
+			push(r, i + 1, value_pair(a, v, tv));
+		return;
+	}
 	case OP_TIMESTAMP:
 		if (eval_element(&r->ev, fn, v, &out) != 0) {
 			record_error(r, n, v);
@@ -1313,7 +1351,7 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			finish_order(x, bt, n, in, ns);
 			continue;
 		}
-		if (is_narrow(n->op)) {
+		if (is_narrow_node(n)) {
 			ns->parts = xcalloc((size_t)in->nparts + 1, sizeof *ns->parts);
 			ns->nparts = in->nparts;
 			for (int p = 0; p < in->nparts; p++) {

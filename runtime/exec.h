@@ -108,6 +108,7 @@ struct exec_node {
 	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT */
 	struct node *chain_last;	/* the chain's last node (or the source) */
 	int in_chain;			/* computed in phase A by a source's chain */
+	struct table *table;		/* join, leftJoin, except with a table */
 	int kv_count;			/* the chain ends in map (_, N) before
 					 * reduceByKey sum/count: the word-count path */
 	int64_t kv_const;		/* that N */
