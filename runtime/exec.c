@@ -24,6 +24,7 @@
 #include "keymap.h"
 #include "strcount.h"
 #include "table.h"
+#include "window.h"
 #include "workers.h"
 #include "stdlib/arena.h"
 #include "stdlib/strbuf.h"
@@ -105,6 +106,8 @@ unsupported(const struct node *n)
 		if (is_table_join(n))
 			return NULL;
 		return "join with a let stream";
+	case OP_WINDOW:
+		return n->event_time != NULL ? "event-time window" : NULL;
 	default:
 		return n->stage->desc->name;
 	}
@@ -182,6 +185,23 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		if (is_table_join(n))
 			x->nodes[i].table = lookup_table(x, n->stage->table->name);
 	}
+	/* Windows: a reducer right after one keeps the window's state; a
+	 * window with anything else after it keeps its batches. */
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct node *n = plan->nodes[i];
+		struct node *wn = n->window != NULL ? n->window :
+		    n->op == OP_WINDOW && !(n->noutputs == 1 && n->outputs[0]->window == n) ? n : NULL;
+		if (wn == NULL)
+			continue;
+		int64_t len = wn->stage->args[0].i, slide = plan->settings.batch_ms;
+		for (int j = 0; j < 5 && wn->stage->desc->clauses[j].word != NULL; j++)
+			if (strcmp(wn->stage->desc->clauses[j].word, "slide") == 0 &&
+			    wn->stage->clauses[j].present)
+				slide = wn->stage->clauses[j].i;
+		x->nodes[i].win = window_new(n->window != NULL ? n : NULL,
+		    (int)(len / plan->settings.batch_ms), n->window != NULL ? n->wplan : WPLAN_NONE);
+		x->nodes[i].slide_ms = slide;
+	}
 	/* Chains: from each source, the element stages with one input each. */
 	for (int i = 0; i < plan->nnodes; i++) {
 		struct exec_node *en = &x->nodes[i];
@@ -250,8 +270,10 @@ exec_free(struct exec *x)
 	for (int i = 0; i < x->ntables; i++)
 		table_free(x->tables[i]);
 	free(x->tables);
-	for (int i = 0; i < x->plan->nnodes; i++)
+	for (int i = 0; i < x->plan->nnodes; i++) {
 		free(x->nodes[i].chain);
+		window_free(x->nodes[i].win);
+	}
 	free(x->nodes);
 	free(x);
 }
@@ -1039,7 +1061,10 @@ merge_task(void *arg, int w)
 			vec_push(t->out, e->key);
 			break;
 		case OP_REDUCEBYKEY:
-			if (reducer_of(t->n) == REDUCER_AVG)
+			if (reducer_of(t->n) == REDUCER_AVG && t->n->window != NULL)
+				vec_push(t->out, value_pair(a, e->key, value_pair(a, e->val,
+				    value_int(e->aux))));	/* a window adds and subtracts these */
+			else if (reducer_of(t->n) == REDUCER_AVG)
 				vec_push(t->out, value_pair(a, e->key, value_float(e->val.u.d / (double)e->aux)));
 			else
 				vec_push(t->out, value_pair(a, e->key, e->val));
@@ -1174,6 +1199,8 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 		}
 		if (red == REDUCER_COUNT && count > 0)
 			vec_push(&ns->parts[0], value_int(count));
+		else if (set && red == REDUCER_AVG && n->window != NULL)
+			vec_push(&ns->parts[0], value_pair(bt->arenas[0], acc, value_int(count)));
 		else if (set)
 			vec_push(&ns->parts[0], red == REDUCER_AVG ?
 			    value_float(acc.u.d / (double)count) : acc);
@@ -1302,6 +1329,41 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 	}
 }
 
+/*
+ * Hand this batch's result of node n (the batch's partials for a windowed
+ * reducer, the elements for a plain window) to its window, and replace it
+ * with the window's result at a slide, or with silence between slides.
+ */
+static void
+window_step(struct exec *x, struct batch *bt, struct node *n)
+{
+	struct exec_node *en = &x->nodes[n->id - 1];
+	struct node_state *ns = &bt->nodes[n->id - 1];
+	struct vec all = gather(ns);
+	struct run r;
+	int64_t errors = 0;
+	struct value *out;
+	size_t nout;
+
+	run_init(&r, x, bt, 0);
+	window_add(en->win, &r.ev, all.v, all.n, &errors);
+	vec_release(&all);
+	for (int p = 0; p < ns->nparts; p++)
+		vec_release(&ns->parts[p]);
+	free(ns->parts);
+	ns->parts = xcalloc(1, sizeof *ns->parts);
+	ns->nparts = 1;
+	if (errors > 0)
+		job_record_error(x->job, n, r.ev.ctx.err, value_null());
+	if (bt->time % en->slide_ms != 0) {
+		ns->silent = 1;
+		return;
+	}
+	nout = window_result(en->win, &r.ev, bt->arenas[0], &out, &errors);
+	ns->parts[0].v = out;
+	ns->parts[0].n = ns->parts[0].cap = nout;
+}
+
 void
 exec_finish_batch(struct exec *x, struct batch *bt)
 {
@@ -1314,6 +1376,12 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 		struct node_state *ns = &bt->nodes[i];
 		enum op_role role = n->stage->desc->role;
 
+		/* Downstream of a window between its slides, nothing happens. */
+		for (int k = 0; k < n->ninputs; k++)
+			if (bt->nodes[n->inputs[k]->id - 1].silent)
+				ns->silent = 1;
+		if (ns->silent)
+			continue;
 		if (role == ROLE_SINK) {
 			finish_sink(x, bt, n);
 			continue;
@@ -1335,6 +1403,19 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			continue;
 		}
 		struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+		if (n->op == OP_WINDOW) {
+			/* The window's input, as it is: its reducer or its own
+			 * state (window_step) does the keeping. */
+			for (int p = 0; p < in->nparts; p++) {
+				struct vec copy = { 0 };
+				for (size_t j = 0; j < in->parts[p].n; j++)
+					vec_push(&copy, in->parts[p].v[j]);
+				state_add_part(ns, copy);
+			}
+			if (en->win != NULL)
+				window_step(x, bt, n);
+			continue;
+		}
 		if (is_combinable(n->op)) {
 			if (!en->fed) {
 				for (int p = 0; p < in->nparts; p++) {
@@ -1345,6 +1426,8 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 				task_group_wait(g);
 			}
 			finish_combined(x, bt, n, g);
+			if (en->win != NULL)
+				window_step(x, bt, n);
 			continue;
 		}
 		if (n->op == OP_SORT || n->op == OP_TOP) {

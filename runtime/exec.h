@@ -55,6 +55,7 @@ struct node_state {
 	int nparts;
 	pthread_mutex_t lock;		/* guards parts while blocks add to them */
 	int done;			/* computed for this batch */
+	int silent;			/* a window between its slides: no output */
 	/* A keyed or whole-batch stage: one partial aggregate per worker. */
 	struct keymap *partials;	/* [nworkers] */
 	struct strcount *counts_str;	/* [nworkers]: the word-count path's partials */
@@ -109,6 +110,8 @@ struct exec_node {
 	struct node *chain_last;	/* the chain's last node (or the source) */
 	int in_chain;			/* computed in phase A by a source's chain */
 	struct table *table;		/* join, leftJoin, except with a table */
+	struct window *win;		/* a windowed reducer, or a plain window */
+	int64_t slide_ms;		/* ... emitted at multiples of this */
 	int kv_count;			/* the chain ends in map (_, N) before
 					 * reduceByKey sum/count: the word-count path */
 	int64_t kv_const;		/* that N */

@@ -1,0 +1,297 @@
+/*
+ * window.c: the windows of window.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "keymap.h"
+#include "window.h"
+#include "stdlib/arena.h"
+#include "stdlib/xmalloc.h"
+
+struct slot {
+	struct arena *arena;
+	struct value *items;
+	size_t n;
+};
+
+struct window {
+	const struct node *reducer;	/* NULL: a plain window */
+	enum node_op op;
+	enum reducer_kind red;
+	enum window_plan plan;
+	int keyed;			/* reduceByKey, countByValue */
+	int nslots, next, filled;
+	struct slot *slots;
+	/* WPLAN_INVERSE: the running result; aux = slots the key is in */
+	struct keymap total;
+	struct arena *total_arena;
+	size_t live;
+};
+
+struct window *
+window_new(const struct node *reducer, int slots, enum window_plan plan)
+{
+	struct window *w = xcalloc(1, sizeof *w);
+
+	w->reducer = reducer;
+	w->nslots = slots > 0 ? slots : 1;
+	w->slots = xcalloc((size_t)w->nslots, sizeof *w->slots);
+	w->plan = reducer != NULL ? plan : WPLAN_NONE;
+	if (reducer != NULL) {
+		w->op = reducer->op;
+		w->red = reducer->op == OP_COUNTBYVALUE || reducer->op == OP_COUNT ?
+		    REDUCER_SUM : reducer->stage->args[0].reducer;
+		w->keyed = reducer->op == OP_REDUCEBYKEY || reducer->op == OP_COUNTBYVALUE;
+	}
+	w->total_arena = arena_new(0);
+	keymap_init(&w->total, w->total_arena, 1);
+	return w;
+}
+
+static void
+slot_clear(struct slot *s)
+{
+	arena_free(s->arena);
+	free(s->items);
+	memset(s, 0, sizeof *s);
+}
+
+void
+window_free(struct window *w)
+{
+	if (w == NULL)
+		return;
+	for (int i = 0; i < w->nslots; i++)
+		slot_clear(&w->slots[i]);
+	free(w->slots);
+	keymap_release(&w->total);
+	arena_free(w->total_arena);
+	free(w);
+}
+
+size_t
+window_keys(const struct window *w)
+{
+	return w->live;
+}
+
+/* The key and the accumulator of a slot item. */
+static void
+split_item(const struct window *w, struct value item, struct value *key, struct value *acc)
+{
+	if (w->keyed && item.type == VT_TUPLE && item.n == 2) {
+		*key = item.u.items[0];
+		*acc = item.u.items[1];
+	} else {
+		*key = value_null();
+		*acc = item;
+	}
+}
+
+/* a + b, or a - b, for the reducers with an inverse. */
+static int
+combine(struct window *w, struct eval *ev, struct value a, struct value b, int subtract,
+    struct value *out)
+{
+	const struct expr *fn;
+
+	switch (w->red) {
+	case REDUCER_SUM:
+	case REDUCER_COUNT:
+		if (a.type == VT_INT && b.type == VT_INT) {
+			int64_t r;
+			if (subtract ? __builtin_sub_overflow(a.u.i, b.u.i, &r) :
+			    __builtin_add_overflow(a.u.i, b.u.i, &r))
+				return builtin_error(&ev->ctx, "integer overflow in a window's sum");
+			*out = value_int(r);
+			return 0;
+		}
+		if (!value_is_number(a) || !value_is_number(b))
+			return builtin_error(&ev->ctx, "sum needs numbers");
+		*out = value_float(subtract ? value_as_double(a) - value_as_double(b) :
+		    value_as_double(a) + value_as_double(b));
+		return 0;
+	case REDUCER_AVG: {
+		/* (sum, count) pairs */
+		double s = a.u.items[0].u.d + (subtract ? -1 : 1) * b.u.items[0].u.d;
+		int64_t c = a.u.items[1].u.i + (subtract ? -1 : 1) * b.u.items[1].u.i;
+		*out = value_pair(ev->ctx.arena, value_float(s), value_int(c));
+		return 0;
+	}
+	case REDUCER_MIN:
+	case REDUCER_MAX:
+	case REDUCER_FIRST:
+	case REDUCER_LAST:
+		return eval_reduce(ev, w->red, a, b, out);
+	case REDUCER_LAMBDA:
+		if (!subtract)
+			return eval_lambda2(ev, w->reducer->stage->args[0].e, a, b, out);
+		fn = NULL;
+		for (int j = 0; j < 5 && w->reducer->stage->desc->clauses[j].word != NULL; j++)
+			if (strcmp(w->reducer->stage->desc->clauses[j].word, "inverse") == 0)
+				fn = w->reducer->stage->clauses[j].e;
+		if (fn == NULL)
+			return builtin_error(&ev->ctx, "no inverse");
+		return eval_lambda2(ev, fn, a, b, out);
+	default:
+		return builtin_error(&ev->ctx, "this reducer cannot combine in a window");
+	}
+}
+
+/* Rebuild the running result without its dead keys. */
+static void
+compact(struct window *w)
+{
+	struct arena *a = arena_new(0);
+	struct keymap m;
+	int created;
+
+	keymap_init(&m, a, 1);
+	for (size_t i = 0; i < w->total.n; i++) {
+		struct kentry *e = w->total.list[i];
+		if (e->aux <= 0)
+			continue;
+		struct kentry *d = keymap_upsert(&m, e->key, e->hash, &created);
+		d->val = value_copy(a, e->val);
+		d->aux = e->aux;
+	}
+	keymap_release(&w->total);
+	arena_free(w->total_arena);
+	w->total = m;
+	w->total_arena = a;
+}
+
+static void
+fold_slot(struct window *w, struct eval *ev, const struct slot *s, int subtract, int64_t *errors)
+{
+	struct arena *saved = ev->ctx.arena;
+
+	ev->ctx.arena = w->total_arena;
+	for (size_t i = 0; i < s->n; i++) {
+		struct value key, acc, out;
+		int created;
+		split_item(w, s->items[i], &key, &acc);
+		struct kentry *e = keymap_upsert(&w->total, key, value_hash(key), &created);
+		if (created || e->aux <= 0) {
+			if (subtract)
+				continue;	/* cannot happen: a leaving slot was added */
+			e->val = value_copy(w->total_arena, acc);
+			e->aux = 1;
+			w->live++;
+			continue;
+		}
+		if (combine(w, ev, e->val, acc, subtract, &out) != 0)
+			(*errors)++;
+		else
+			e->val = value_copy(w->total_arena, out);
+		e->aux += subtract ? -1 : 1;
+		if (e->aux == 0)
+			w->live--;
+	}
+	ev->ctx.arena = saved;
+	if (w->total.n > 64 && w->total.n > 2 * w->live)
+		compact(w);
+}
+
+void
+window_add(struct window *w, struct eval *ev, const struct value *items, size_t n,
+    int64_t *errors)
+{
+	struct slot *s = &w->slots[w->next];
+
+	if (w->filled == w->nslots) {
+		if (w->plan == WPLAN_INVERSE)
+			fold_slot(w, ev, s, 1, errors);
+		slot_clear(s);
+	} else
+		w->filled++;
+	s->arena = arena_new(n > 256 ? 0 : 4096);
+	s->items = xcalloc(n + 1, sizeof *s->items);
+	for (size_t i = 0; i < n; i++)
+		s->items[i] = value_copy(s->arena, items[i]);
+	s->n = n;
+	if (w->plan == WPLAN_INVERSE)
+		fold_slot(w, ev, s, 0, errors);
+	w->next = (w->next + 1) % w->nslots;
+}
+
+/* The output form of an accumulator: avg's (sum, count) becomes the mean. */
+static struct value
+finish(const struct window *w, struct value acc)
+{
+	if (w->red == REDUCER_AVG && acc.type == VT_TUPLE && acc.n == 2)
+		return value_float(acc.u.items[0].u.d / (double)acc.u.items[1].u.i);
+	return acc;
+}
+
+static void
+emit(const struct window *w, struct arena *a, struct value key, struct value acc,
+    struct value **out, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*out = xreallocarray(*out, *cap, sizeof **out);
+	}
+	(*out)[(*n)++] = w->keyed ? value_pair(a, key, finish(w, acc)) : finish(w, acc);
+}
+
+size_t
+window_result(struct window *w, struct eval *ev, struct arena *a, struct value **out,
+    int64_t *errors)
+{
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (w->reducer == NULL) {
+		/* A plain window: its batches' elements, oldest first. */
+		for (int k = 0; k < w->filled; k++) {
+			const struct slot *s = &w->slots[(w->next - w->filled + k + w->nslots) % w->nslots];
+			for (size_t i = 0; i < s->n; i++) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 64;
+					*out = xreallocarray(*out, cap, sizeof **out);
+				}
+				(*out)[n++] = s->items[i];
+			}
+		}
+		return n;
+	}
+	if (w->plan == WPLAN_INVERSE) {
+		for (size_t i = 0; i < w->total.n; i++) {
+			struct kentry *e = w->total.list[i];
+			if (e->aux > 0)
+				emit(w, a, e->key, e->val, out, &n, &cap);
+		}
+	} else {
+		/* Combine the slots' partials, oldest first (first and last care). */
+		struct keymap m;
+		struct arena *saved = ev->ctx.arena;
+		int created;
+
+		ev->ctx.arena = a;
+		keymap_init(&m, a, 0);
+		for (int k = 0; k < w->filled; k++) {
+			const struct slot *s = &w->slots[(w->next - w->filled + k + w->nslots) % w->nslots];
+			for (size_t i = 0; i < s->n; i++) {
+				struct value key, acc, r;
+				split_item(w, s->items[i], &key, &acc);
+				struct kentry *e = keymap_upsert(&m, key, value_hash(key), &created);
+				if (created)
+					e->val = acc;
+				else if (combine(w, ev, e->val, acc, 0, &r) != 0)
+					(*errors)++;
+				else
+					e->val = r;
+			}
+		}
+		for (size_t i = 0; i < m.n; i++)
+			emit(w, a, m.list[i]->key, m.list[i]->val, out, &n, &cap);
+		keymap_release(&m);
+		ev->ctx.arena = saved;
+	}
+	if (n == 0 && w->op == OP_COUNT)
+		emit(w, a, value_null(), value_int(0), out, &n, &cap);
+	return n;
+}
