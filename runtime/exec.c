@@ -52,13 +52,19 @@ vec_release(struct vec *v)
 	v->n = v->cap = 0;
 }
 
-/* Add a partition to a node's output (blocks finish in any order). */
+/* Add a partition to a node's output.  Blocks finish in any order; their
+ * parts are kept in block order, so first and last mean what they say. */
 static void
 state_add_part(struct node_state *ns, struct vec part)
 {
+	int i;
+
 	pthread_mutex_lock(&ns->lock);
 	ns->parts = xreallocarray(ns->parts, (size_t)ns->nparts + 1, sizeof *ns->parts);
-	ns->parts[ns->nparts++] = part;
+	for (i = ns->nparts; i > 0 && ns->parts[i - 1].seq > part.seq; i--)
+		ns->parts[i] = ns->parts[i - 1];
+	ns->parts[i] = part;
+	ns->nparts++;
 	pthread_mutex_unlock(&ns->lock);
 }
 
@@ -159,7 +165,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	ev.ctx.arena = tmp;
 	for (int i = 0; i < plan->ntables; i++) {
 		struct table *t;
-		for (int k = 0; k < plan->tables[i]->list->nitems && plan->tables[i]->list; k++)
+		for (int k = 0; plan->tables[i]->list != NULL && k < plan->tables[i]->list->nitems; k++)
 			eval_prepare(plan->tables[i]->list->items[k], opt, NULL, NULL);
 		t = table_new(plan->tables[i], &ev, err);
 		if (t == NULL)
@@ -305,6 +311,7 @@ batch_new(struct exec *x, uint64_t seq, int64_t time)
 				strcount_init(&ns->counts_str[w], b->arenas[w]);
 			}
 			ns->acc = xcalloc((size_t)nw, sizeof *ns->acc);
+			ns->acc_pos = xcalloc((size_t)nw, sizeof *ns->acc_pos);
 			ns->acc_set = xcalloc((size_t)nw, sizeof *ns->acc_set);
 			ns->counts = xcalloc((size_t)nw, sizeof *ns->counts);
 			ns->samples = xcalloc((size_t)nw, sizeof *ns->samples);
@@ -337,6 +344,7 @@ batch_free(struct exec *x, struct batch *b)
 			free(ns->partials);
 			free(ns->counts_str);
 			free(ns->acc);
+			free(ns->acc_pos);
 			free(ns->acc_set);
 			free(ns->counts);
 			free(ns->samples);
@@ -353,6 +361,7 @@ batch_free(struct exec *x, struct batch *b)
 	while (b->kept != NULL) {
 		struct block *k = b->kept;
 		b->kept = k->next;
+		job_block_done(x->job, k->len);
 		free(k->data);
 		free(k);
 	}
@@ -519,10 +528,10 @@ apply(struct run *r, struct node *n, int i, struct value v)
 			record_error(r, n, v);
 			return;
 		}
-		if (out.type == VT_LIST || out.type == VT_TUPLE) {
+		if (out.type == VT_LIST) {
 			for (uint32_t k = 0; k < out.n; k++)
 				push(r, i + 1, out.u.items[k]);
-		} else if (out.type != VT_NULL)
+		} else if (out.type != VT_NULL)	/* a non-list gives itself */
 			push(r, i + 1, out);
 		return;
 	case OP_MAPVALUES:
@@ -780,7 +789,17 @@ combine_one(struct run *r, struct node *n, struct value v)
 			ns->acc[r->w] = red == REDUCER_AVG ? value_float(value_as_double(v)) :
 			    value_copy(r->bt->arenas[r->w], v);
 			ns->acc_set[r->w] = 1;
+			ns->acc_pos[r->w] = r->pos;
 			ns->counts[r->w] = 1;
+			return;
+		}
+		if (red == REDUCER_FIRST || red == REDUCER_LAST) {
+			/* by position, so that workers and blocks do not matter */
+			if (red == REDUCER_FIRST ? r->pos < ns->acc_pos[r->w] : r->pos > ns->acc_pos[r->w]) {
+				ns->acc[r->w] = value_copy(r->bt->arenas[r->w], v);
+				ns->acc_pos[r->w] = r->pos;
+			}
+			ns->counts[r->w]++;
 			return;
 		}
 		if (red == REDUCER_AVG) {
@@ -821,6 +840,18 @@ format_element(struct strbuf *sb, const struct node *sink, struct value v)
 
 /* ---- phase A ---- */
 
+/* Lines over 1 MiB are dropped whole (SPEC 1.1), wherever they come from. */
+#define LINE_CAP (1024 * 1024)
+
+static void
+line_too_long(struct run *r, size_t len)
+{
+	char reason[96];
+
+	snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped", len);
+	job_record_error(r->bt->job, NULL, reason, value_str("", 0));
+}
+
 /*
  * stdin | flatMap _.split("c") | map (_, N) | reduceByKey sum, fused: the
  * lines of the block are cut at line ends and separators and each piece
@@ -840,6 +871,11 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 		const char *le = nl != NULL ? nl : end;
 		if (le > p && le[-1] == '\r')
 			le--;
+		if ((size_t)(le - p) > LINE_CAP) {
+			line_too_long(r, (size_t)(le - p));
+			p = nl != NULL ? nl + 1 : end;
+			continue;
+		}
 		/* split("", sep) is [] (as the built-in says): an empty line
 		 * gives no piece at all; other empty pieces count. */
 		for (int any = le > p; any;) {
@@ -894,6 +930,11 @@ block_task(void *arg, int w)
 			size_t len = (size_t)((nl != NULL ? nl : end) - p);
 			if (len > 0 && p[len - 1] == '\r')
 				len--;
+			if (len > LINE_CAP) {
+				line_too_long(&r, len);
+				p = nl != NULL ? nl + 1 : end;
+				continue;
+			}
 			push(&r, 0, value_str(p, len));
 			p = nl != NULL ? nl + 1 : end;
 			lines++;
@@ -905,15 +946,17 @@ block_task(void *arg, int w)
 		for (size_t i = 0; i < b->nvalues; i++)
 			push(&r, 0, b->values[i]);
 	}
-	job_block_done(x->job, bytes);
 	if (r.end == END_KEEP) {
-		/* The kept values may point into the block: it stays. */
+		/* The kept values may point into the block: it stays, and its
+		 * bytes count against the buffer until the batch is done. */
+		r.keep.seq = b->seq;
 		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
 		pthread_mutex_lock(&b->batch->lock);
 		b->next = b->batch->kept;
 		b->batch->kept = b;
 		pthread_mutex_unlock(&b->batch->lock);
 	} else {
+		job_block_done(x->job, bytes);
 		if (r.end == END_STDOUT && r.out.len > 0)
 			job_output(x->job, b->batch, r.out.data, r.out.len);
 		else
@@ -1032,6 +1075,7 @@ merge_task(void *arg, int w)
 			struct sc_slot *s = &sc->slots[i];
 			struct value key;
 			uint64_t h;
+			int64_t tmp;
 			int created;
 			if (s->len1 == 0)
 				continue;
@@ -1043,8 +1087,8 @@ merge_task(void *arg, int w)
 			if (created)
 				d->val = value_int(s->count);
 			else if (d->val.type == VT_INT &&
-			    !__builtin_add_overflow(d->val.u.i, s->count, &d->val.u.i))
-				;
+			    !__builtin_add_overflow(d->val.u.i, s->count, &tmp))
+				d->val.u.i = tmp;
 			else {
 				struct value out;
 				if (eval_reduce(&r.ev, REDUCER_SUM, d->val, value_int(s->count), &out) != 0)
@@ -1171,6 +1215,7 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 		struct value acc = value_null();
 		int set = 0, red = reducer_of(n);
 		int64_t count = 0;
+		uint64_t pos = 0;
 
 		run_init(&r, x, bt, 0);
 		for (int w = 0; w < P; w++) {
@@ -1182,10 +1227,16 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 				continue;
 			if (!set) {
 				acc = ns->acc[w];
+				pos = ns->acc_pos[w];
 				set = 1;
 				continue;
 			}
-			if (red == REDUCER_AVG)
+			if (red == REDUCER_FIRST || red == REDUCER_LAST) {
+				if (red == REDUCER_FIRST ? ns->acc_pos[w] < pos : ns->acc_pos[w] > pos) {
+					acc = ns->acc[w];
+					pos = ns->acc_pos[w];
+				}
+			} else if (red == REDUCER_AVG)
 				acc = value_float(acc.u.d + ns->acc[w].u.d);
 			else if (red == REDUCER_LAMBDA) {
 				if (eval_lambda2(&r.ev, n->stage->args[0].e, acc, ns->acc[w], &out) != 0)

@@ -46,6 +46,7 @@ struct block {
 struct vec {
 	struct value *v;
 	size_t n, cap;
+	uint64_t seq;			/* kept parts stay in block order */
 };
 
 /* What a node holds during a batch. */
@@ -60,6 +61,7 @@ struct node_state {
 	struct keymap *partials;	/* [nworkers] */
 	struct strcount *counts_str;	/* [nworkers]: the word-count path's partials */
 	struct value *acc;		/* count, reduce: [nworkers] */
+	uint64_t *acc_pos;		/* reduce first/last: where acc came from */
 	int *acc_set;			/* [nworkers]: acc holds something */
 	int64_t *counts;		/* [nworkers]: count; print's totals */
 	struct vec *samples;		/* print: [nworkers] first elements */

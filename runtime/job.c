@@ -73,6 +73,8 @@ struct job {
 	int discarding;			/* inside a line over the cap */
 	size_t discarded;
 	int stdin_done;
+	int stdin_flags;		/* as they were, put back at the end */
+	int bad_input;
 	int stopping;			/* the last batch is closed: read no more */
 	atomic_int paused;
 
@@ -101,6 +103,7 @@ struct job {
 	struct batch *queue_head, *queue_tail;
 	int driver_done;		/* the last batch is finished */
 	atomic_llong inflight;
+	atomic_int queued;		/* closed batches the driver has not finished */
 	long long read_ahead;		/* pause reading above this many bytes */
 	atomic_int want_resume;
 	uint64_t batches_done;
@@ -152,7 +155,17 @@ job_write(struct job *j, const char *data, size_t len)
 				usleep(1000);
 				continue;
 			}
-			/* A closed pipe ends the job quietly: say so to the loop. */
+			/* A closed pipe ends the job quietly; another failure
+			 * (a full disk) ends it with status 1 and the reason. */
+			if (errno != EPIPE) {
+				pthread_mutex_lock(&j->err_lock);
+				if (!j->failed) {
+					j->failed = 1;
+					j->fail_msg = xasprintf("writing standard output: %s",
+					    strerror(errno));
+				}
+				pthread_mutex_unlock(&j->err_lock);
+			}
 			if (atomic_exchange(&j->epipe, 1) == 0 && j->wake_ev != NULL)
 				event_active(j->wake_ev, EV_READ, 0);
 			return -1;
@@ -233,7 +246,7 @@ job_record_error(struct job *j, const struct node *n, const char *reason, struct
 		rec.len = 197;
 		strbuf_adds(&rec, "...");
 	}
-	stage_where(n, where, sizeof where);
+	const char *w = stage_where(n, where, sizeof where);
 	pthread_mutex_lock(&j->err_lock);
 	j->errors++;
 	switch (j->plan->settings.on_error) {
@@ -243,19 +256,19 @@ job_record_error(struct job *j, const struct node *n, const char *reason, struct
 			atomic_store(&j->stopped_output, 1);
 			if (j->wake_ev != NULL)
 				event_active(j->wake_ev, EV_READ, 0);
-			j->fail_msg = xasprintf("%s: %s; record: %s", where, reason, strbuf_str(&rec));
+			j->fail_msg = xasprintf("%s: %s; record: %s", w, reason, strbuf_str(&rec));
 		}
 		break;
 	case ON_ERROR_WRITE:
 		if (j->dead_letters != NULL) {
-			fprintf(j->dead_letters, "%s: %s\t%s\n", where, reason, strbuf_str(&rec));
+			fprintf(j->dead_letters, "%s: %s\t%s\n", w, reason, strbuf_str(&rec));
 			fflush(j->dead_letters);
 		}
 		break;
 	default:
 		if (!j->ropt->quiet && j->errors <= ERRORS_SHOWN)
 			fprintf(stderr, "streamjob: skipped a record in %s: %s; record: %s\n",
-			    where, reason, strbuf_str(&rec));
+			    w, reason, strbuf_str(&rec));
 		if (!j->ropt->quiet && j->errors == ERRORS_SHOWN)
 			fprintf(stderr, "streamjob: further skipped records are only counted\n");
 		break;
@@ -320,6 +333,10 @@ driver_main(void *arg)
 		last = b->last || job_failed(j) || atomic_load(&j->epipe) ||
 		    (j->ropt->max_batches > 0 && (int64_t)j->batches_done >= j->ropt->max_batches);
 		batch_free(j->exec, b);
+		/* A driver that falls behind holds the sources back too. */
+		if (atomic_fetch_sub(&j->queued, 1) <= 2 && atomic_load(&j->paused) &&
+		    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
+			event_active(j->wake_ev, EV_READ, 0);
 		if (last) {
 			pthread_mutex_lock(&j->lock);
 			j->driver_done = 1;
@@ -335,6 +352,7 @@ static void
 driver_enqueue(struct job *j, struct batch *b)
 {
 	b->closed_at = now_ms();
+	atomic_fetch_add(&j->queued, 1);
 	pthread_mutex_lock(&j->lock);
 	b->next = NULL;
 	if (j->queue_tail != NULL)
@@ -493,7 +511,7 @@ stdin_read(struct job *j)
 		}
 		if (j->len >= BLOCK_TARGET)
 			cut_block(j);
-		if (atomic_load(&j->inflight) > j->read_ahead) {
+		if (atomic_load(&j->inflight) > j->read_ahead || atomic_load(&j->queued) > 2) {
 			stdin_pause(j);
 			return 1;
 		}
@@ -501,13 +519,26 @@ stdin_read(struct job *j)
 	return 1;
 }
 
+static int max_lists(struct job *);
+
+/* Have the batches(...) lists all been handed out, as of the open batch? */
+static int
+lists_done(struct job *j)
+{
+	return j->opt->once || j->current == NULL ||
+	    (int64_t)j->current->seq + 1 >= max_lists(j);
+}
+
+/* A union ends when all its sources have: stdin's end closes the job only
+ * when no batches(...) list is still to come. */
 static void
 stdin_ended(struct job *j)
 {
 	j->stdin_done = 1;
 	if (j->read_ev != NULL)
 		event_del(j->read_ev);
-	close_batch(j, 1);
+	if (lists_done(j))
+		close_batch(j, 1);
 }
 
 static void
@@ -636,7 +667,7 @@ on_batch_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (!j->stdin_done && j->stdin_node != NULL && !j->paused)
 		stdin_read(j);
-	close_batch(j, 0);
+	close_batch(j, j->stdin_done && lists_done(j));
 	if (j->current != NULL)
 		arm_batch_timer(j);
 }
@@ -650,7 +681,8 @@ on_block_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	cut_block(j);
 	/* A wake-up that raced with a pause is caught here at the latest. */
-	if (atomic_load(&j->paused) && atomic_load(&j->inflight) < j->read_ahead / 2)
+	if (atomic_load(&j->paused) && atomic_load(&j->inflight) < j->read_ahead / 2 &&
+	    atomic_load(&j->queued) <= 2)
 		stdin_resume(j);
 }
 
@@ -675,7 +707,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	atomic_store(&j->want_resume, 0);
-	if (atomic_load(&j->inflight) < j->read_ahead / 2)
+	if (atomic_load(&j->inflight) < j->read_ahead / 2 && atomic_load(&j->queued) <= 2)
 		stdin_resume(j);
 }
 
@@ -768,15 +800,15 @@ run_virtual(struct job *j)
 {
 	int n = j->opt->once ? 1 : max_lists(j);
 
+	if (n < 1)
+		n = 1;		/* batches() with no list: one empty batch */
+	if (j->ropt->max_batches > 0 && n > j->ropt->max_batches)
+		n = (int)j->ropt->max_batches;
 	for (int k = 0; k < n; k++) {
 		struct batch *b = batch_new(j->exec, (uint64_t)k, (int64_t)(k + 1) * j->interval);
 		submit_lists(j, b, (uint64_t)k, j->opt->once);
-		b->last = k == n - 1;
+		b->last = k == n - 1;	/* set before the driver owns b */
 		driver_enqueue(j, b);
-		if (j->ropt->max_batches > 0 && k + 1 >= j->ropt->max_batches) {
-			b->last = 1;
-			break;
-		}
 	}
 	pthread_join(j->driver, NULL);
 }
@@ -799,6 +831,7 @@ setup_stdin(struct job *j)
 	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		if (S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "streamjob: standard input is a directory\n");
+			j->bad_input = 1;
 			return -1;
 		}
 		j->pump_ev = event_new(j->base, -1, 0, on_stdin, j);
@@ -806,6 +839,7 @@ setup_stdin(struct job *j)
 		return 0;
 	}
 	flags = fcntl(STDIN_FILENO, F_GETFL);
+	j->stdin_flags = flags;
 	if (flags >= 0)
 		fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
 	j->read_ev = event_new(j->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, j);
@@ -861,6 +895,7 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->interval = plan->settings.batch_ms;
 	j->started_ms = now_ms();
 	j->status_line = !ropt->quiet && isatty(STDERR_FILENO);
+	j->stdin_flags = -1;
 	/* Blocks come and go by the hundred: keep them on the heap, where
 	 * freed memory is reused, rather than in mappings that fault in anew. */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
@@ -920,14 +955,28 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	}
 	if (j->status_line)
 		fputc('\n', stderr);
+	if (j->stdin_flags >= 0 && j->read_ev != NULL)
+		fcntl(STDIN_FILENO, F_SETFL, j->stdin_flags);
+	if (j->bad_input)
+		status = EXIT_RUNTIME;
 	if (j->failed) {
-		fprintf(stderr, "streamjob: record error in %s\n", j->fail_msg);
+		if (strncmp(j->fail_msg, "writing", 7) == 0)
+			fprintf(stderr, "streamjob: %s\n", j->fail_msg);
+		else
+			fprintf(stderr, "streamjob: record error in %s\n", j->fail_msg);
 		status = EXIT_RUNTIME;
 	} else if (j->errors > 0 && !ropt->quiet && plan->settings.on_error == ON_ERROR_SKIP) {
 		fprintf(stderr, "streamjob: %lld record%s skipped because of errors\n",
 		    (long long)j->errors, j->errors == 1 ? "" : "s");
 	}
 done:
+	/* Batches queued behind a failure were never finished. */
+	while (j->queue_head != NULL) {
+		struct batch *b = j->queue_head;
+		j->queue_head = b->next;
+		task_group_wait(b->tasks);
+		batch_free(j->exec, b);
+	}
 	/* Blocks of a batch that never closed may still be on the workers:
 	 * they finish before anything they use goes away. */
 	if (j->current != NULL)

@@ -91,8 +91,14 @@ strcount_add(struct strcount *m, const char *s, size_t n, int64_t c)
 		e = &m->slots[i];
 		if (e->len1 == 0)
 			break;
-		if (e->tag == tag && e->len1 == len1 && memcmp(sc_key(e), s, n) == 0)
-			return __builtin_add_overflow(e->count, c, &e->count) ? -1 : 0;
+		if (e->tag == tag && e->len1 == len1 && memcmp(sc_key(e), s, n) == 0) {
+			int64_t sum;
+			/* On overflow the count stays as it was (never wrapped). */
+			if (__builtin_add_overflow(e->count, c, &sum))
+				return -1;
+			e->count = sum;
+			return 0;
+		}
 	}
 	e->tag = tag;
 	e->len1 = len1;
