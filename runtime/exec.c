@@ -392,7 +392,7 @@ struct run {
 static void
 record_error(struct run *r, const struct node *n, struct value v)
 {
-	job_record_error(r->bt->job, n, r->ev.ctx.err, v);
+	job_record_error(r->bt->job, r->bt->seq, n, r->ev.ctx.err, v);
 }
 
 static void combine_kv(struct run *, struct node *, struct value k, struct value v);
@@ -849,7 +849,7 @@ line_too_long(struct run *r, size_t len)
 	char reason[96];
 
 	snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped", len);
-	job_record_error(r->bt->job, NULL, reason, value_str("", 0));
+	job_record_error(r->bt->job, r->bt->seq, NULL, reason, value_str("", 0));
 }
 
 /*
@@ -1055,13 +1055,13 @@ merge_task(void *arg, int w)
 				break;
 			case REDUCER_LAMBDA:
 				if (eval_lambda2(&r.ev, t->n->stage->args[0].e, d->val, e->val, &out) != 0)
-					job_record_error(x->job, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
+					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
 				else
 					d->val = out;
 				break;
 			default:
 				if (eval_reduce(&r.ev, reducer_of(t->n), d->val, e->val, &out) != 0)
-					job_record_error(x->job, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
+					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
 				else
 					d->val = out;
 				break;
@@ -1092,7 +1092,7 @@ merge_task(void *arg, int w)
 			else {
 				struct value out;
 				if (eval_reduce(&r.ev, REDUCER_SUM, d->val, value_int(s->count), &out) != 0)
-					job_record_error(x->job, t->n, r.ev.ctx.err, key);
+					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, key);
 				else
 					d->val = out;
 			}
@@ -1240,11 +1240,11 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 				acc = value_float(acc.u.d + ns->acc[w].u.d);
 			else if (red == REDUCER_LAMBDA) {
 				if (eval_lambda2(&r.ev, n->stage->args[0].e, acc, ns->acc[w], &out) != 0)
-					job_record_error(x->job, n, r.ev.ctx.err, ns->acc[w]);
+					job_record_error(x->job, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
 				else
 					acc = out;
 			} else if (eval_reduce(&r.ev, red, acc, ns->acc[w], &out) != 0)
-				job_record_error(x->job, n, r.ev.ctx.err, ns->acc[w]);
+				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
 			else
 				acc = out;
 		}
@@ -1296,7 +1296,7 @@ finish_order(struct exec *x, struct batch *bt, struct node *n, struct node_state
 		struct value key = all.v[i];
 		if (by != NULL) {
 			if (eval_element(&r.ev, by, all.v[i], &key) != 0) {
-				job_record_error(x->job, n, r.ev.ctx.err, all.v[i]);
+				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, all.v[i]);
 				continue;
 			}
 		} else if (n->op == OP_TOP && key.type == VT_TUPLE && key.n == 2)
@@ -1334,7 +1334,7 @@ write_print(struct exec *x, struct batch *bt, struct node *n, struct vec *first,
 	if (total > limit)
 		strbuf_adds(&sb, "...\n");
 	strbuf_addc(&sb, '\n');
-	job_write(x->job, sb.data, sb.len);
+	job_write(x->job, bt->seq, sb.data, sb.len);
 	strbuf_release(&sb);
 }
 
@@ -1375,7 +1375,7 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		for (size_t i = 0; i < in->parts[p].n; i++)
 			format_element(&sb, n, in->parts[p].v[i]);
 		if (sb.len > 0)
-			job_write(x->job, sb.data, sb.len);
+			job_write(x->job, bt->seq, sb.data, sb.len);
 		strbuf_release(&sb);
 	}
 }
@@ -1405,7 +1405,7 @@ window_step(struct exec *x, struct batch *bt, struct node *n)
 	ns->parts = xcalloc(1, sizeof *ns->parts);
 	ns->nparts = 1;
 	if (errors > 0)
-		job_record_error(x->job, n, r.ev.ctx.err, value_null());
+		job_record_error(x->job, bt->seq, n, r.ev.ctx.err, value_null());
 	if (bt->time % en->slide_ms != 0) {
 		ns->silent = 1;
 		return;

@@ -114,7 +114,7 @@ struct job {
 	struct pending_out { struct pending_out *next; uint64_t seq; char *data; size_t len; }
 	    *pending_head, *pending_tail;
 	atomic_int epipe;
-	atomic_int stopped_output;	/* the job failed: write nothing more */
+	atomic_ullong fail_seq;		/* the first batch a record failed in */
 
 	/* errors */
 	pthread_mutex_t err_lock;
@@ -141,10 +141,11 @@ now_ms(void)
 /* ---- output ---- */
 
 int
-job_write(struct job *j, const char *data, size_t len)
+job_write(struct job *j, uint64_t seq, const char *data, size_t len)
 {
-	/* After a failure (on error fail) nothing more is written. */
-	if (atomic_load(&j->epipe) || atomic_load(&j->stopped_output))
+	/* With on error fail, the batches before the failing one are written
+	 * whole and nothing from it or after it: the same on every run. */
+	if (atomic_load(&j->epipe) || seq >= atomic_load(&j->fail_seq))
 		return -1;
 	while (len > 0) {
 		ssize_t n = write(STDOUT_FILENO, data, len);
@@ -181,7 +182,7 @@ job_output(struct job *j, struct batch *b, char *data, size_t len)
 {
 	pthread_mutex_lock(&j->out_lock);
 	if (b->seq == j->writing_seq) {
-		job_write(j, data, len);
+		job_write(j, b->seq, data, len);
 		free(data);
 	} else {
 		struct pending_out *p = xmalloc(sizeof *p);
@@ -210,7 +211,7 @@ output_advance(struct job *j)
 	j->pending_tail = NULL;
 	while ((p = *pp) != NULL) {
 		if (p->seq == j->writing_seq) {
-			job_write(j, p->data, p->len);
+			job_write(j, p->seq, p->data, p->len);
 			*pp = p->next;
 			free(p->data);
 			free(p);
@@ -234,7 +235,8 @@ stage_where(const struct node *n, char *buf, size_t size)
 }
 
 void
-job_record_error(struct job *j, const struct node *n, const char *reason, struct value record)
+job_record_error(struct job *j, uint64_t seq, const struct node *n, const char *reason,
+    struct value record)
 {
 	struct strbuf rec = STRBUF_INIT;
 	char where[96];
@@ -251,9 +253,10 @@ job_record_error(struct job *j, const struct node *n, const char *reason, struct
 	j->errors++;
 	switch (j->plan->settings.on_error) {
 	case ON_ERROR_FAIL:
+		if (seq < atomic_load(&j->fail_seq))
+			atomic_store(&j->fail_seq, seq);
 		if (!j->failed) {
 			j->failed = 1;
-			atomic_store(&j->stopped_output, 1);
 			if (j->wake_ev != NULL)
 				event_active(j->wake_ev, EV_READ, 0);
 			j->fail_msg = xasprintf("%s: %s; record: %s", w, reason, strbuf_str(&rec));
@@ -330,7 +333,7 @@ driver_main(void *arg)
 		j->batches_done++;
 		if (j->status_line)
 			status_line(j, b, now_ms() - t0);
-		last = b->last || job_failed(j) || atomic_load(&j->epipe) ||
+		last = b->last || b->seq >= atomic_load(&j->fail_seq) || atomic_load(&j->epipe) ||
 		    (j->ropt->max_batches > 0 && (int64_t)j->batches_done >= j->ropt->max_batches);
 		batch_free(j->exec, b);
 		/* A driver that falls behind holds the sources back too. */
@@ -440,7 +443,8 @@ drop_long_line(struct job *j)
 		char reason[96];
 		snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped",
 		    j->discarded);
-		job_record_error(j, NULL, reason, value_str(j->buf, 0));
+		job_record_error(j, j->current != NULL ? j->current->seq : 0, NULL, reason,
+		    value_str(j->buf, 0));
 	}
 }
 
@@ -896,6 +900,7 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->started_ms = now_ms();
 	j->status_line = !ropt->quiet && isatty(STDERR_FILENO);
 	j->stdin_flags = -1;
+	atomic_store(&j->fail_seq, UINT64_MAX);
 	/* Blocks come and go by the hundred: keep them on the heap, where
 	 * freed memory is reused, rather than in mappings that fault in anew. */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);

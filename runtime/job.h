@@ -27,11 +27,12 @@ struct run_options {
  */
 int job_run(struct plan *, const struct job_options *, const struct run_options *);
 
-/* For the executor. */
-void job_record_error(struct job *, const struct node *stage, const char *reason,
-    struct value record);
-/* Write to standard output; -1 when it is closed (the job then ends). */
-int job_write(struct job *, const char *data, size_t len);
+/* For the executor: a record of batch seq failed in stage (NULL: a source). */
+void job_record_error(struct job *, uint64_t seq, const struct node *stage,
+    const char *reason, struct value record);
+/* Write batch seq's output to standard output; -1 when it is closed (the
+ * job then ends) or when an earlier batch failed (on error fail). */
+int job_write(struct job *, uint64_t seq, const char *data, size_t len);
 /* Bytes of input a block held are no longer waiting (backpressure). */
 void job_block_done(struct job *, size_t bytes);
 /* Output of a batch's stdout sinks: written now if the batch is the one
