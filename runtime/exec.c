@@ -24,6 +24,7 @@
 #include "keymap.h"
 #include "strcount.h"
 #include "table.h"
+#include "state.h"
 #include "window.h"
 #include "workers.h"
 #include "stdlib/arena.h"
@@ -114,6 +115,8 @@ unsupported(const struct node *n)
 		return "join with a let stream";
 	case OP_WINDOW:
 		return n->event_time != NULL ? "event-time window" : NULL;
+	case OP_STATE:
+		return n->stage->args[0].reducer == REDUCER_AVG ? "state avg" : NULL;
 	default:
 		return n->stage->desc->name;
 	}
@@ -188,6 +191,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 			goto fail;
 		}
 		x->nodes[i].node = n;
+		if (n->op == OP_STATE)
+			x->nodes[i].state = state_new(n);
 		if (is_table_join(n))
 			x->nodes[i].table = lookup_table(x, n->stage->table->name);
 	}
@@ -279,6 +284,7 @@ exec_free(struct exec *x)
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		free(x->nodes[i].chain);
 		window_free(x->nodes[i].win);
+		state_free(x->nodes[i].state);
 	}
 	free(x->nodes);
 	free(x);
@@ -1454,6 +1460,25 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			continue;
 		}
 		struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+		if (n->op == OP_STATE) {
+			struct vec all = gather(in);
+			struct run r;
+			int64_t errors = 0;
+			struct value *out;
+			size_t nout;
+
+			run_init(&r, x, bt, 0);
+			state_update(en->state, &r.ev, bt->time, all.v, all.n, &errors);
+			vec_release(&all);
+			if (errors > 0)
+				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, value_null());
+			nout = state_emit(en->state, bt->arenas[0], bt->last, &out);
+			ns->parts = xcalloc(1, sizeof *ns->parts);
+			ns->nparts = 1;
+			ns->parts[0].v = out;
+			ns->parts[0].n = ns->parts[0].cap = nout;
+			continue;
+		}
 		if (n->op == OP_WINDOW) {
 			/* The window's input, as it is: its reducer or its own
 			 * state (window_step) does the keeping. */

@@ -1,0 +1,147 @@
+/*
+ * state.c: unit tests of per-key state: updates, deletion by null,
+ * timeouts on batch time, and the save -> restore round trip that
+ * checkpoints will rely on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/diag.h"
+#include "lang/plan.h"
+#include "runtime/eval.h"
+#include "runtime/state.h"
+#include "stdlib/arena.h"
+#include "stdlib/strbuf.h"
+#include "tap.h"
+
+static struct plan *
+compile(const char *text, struct node **state)
+{
+	struct job_options jo = { 0 };
+	struct diags *d = diags_new("<test>", text, strlen(text));
+	struct plan *p;
+
+	jo.ncpus = 1;
+	p = plan_compile(text, strlen(text), &jo, d);
+	diags_free(d);
+	*state = NULL;
+	for (int i = 0; p != NULL && i < p->nnodes; i++)
+		if (p->nodes[i]->op == OP_STATE)
+			*state = p->nodes[i];
+	if (*state != NULL)
+		eval_prepare((*state)->stage->args[0].e, &jo, NULL, NULL);
+	return p;
+}
+
+static int
+cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The emitted pairs as sorted text, one per line. */
+static char *
+emitted(struct state *s, struct arena *a, int final)
+{
+	struct value *out;
+	size_t n = state_emit(s, a, final, &out);
+	struct strbuf sb = STRBUF_INIT;
+	char **lines = calloc(n + 1, sizeof *lines);
+
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf one = STRBUF_INIT;
+		value_format_print(&one, out[i]);
+		lines[i] = strbuf_detach(&one);
+	}
+	qsort(lines, n, sizeof *lines, cmp_lines);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(&sb, "%s%s", i ? " " : "", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	free(out);
+	return strbuf_detach(&sb);
+}
+
+static struct value
+pair(struct arena *a, const char *k, int64_t v)
+{
+	return value_pair(a, value_str(k, strlen(k)), value_int(v));
+}
+
+int
+main(void)
+{
+	struct arena *a = arena_new(0);
+	struct eval ev = { 0 };
+	struct node *n;
+	struct plan *p;
+	struct state *s, *t;
+	struct strbuf saved = STRBUF_INIT;
+	int64_t errors = 0;
+	char *got;
+
+	ev.ctx.arena = a;
+
+	p = compile("batches([(\"a\", 1)]) | state sum timeout 2s | print", &n);
+	TAP_OK(p != NULL && n != NULL, "a state stage compiles");
+	s = state_new(n);
+	struct value b1[] = { pair(a, "a", 1), pair(a, "b", 2), pair(a, "a", 3) };
+	state_update(s, &ev, 1000, b1, 3, &errors);
+	TAP_STR(got = emitted(s, a, 0), "(a,4) (b,2)", "sum folds a batch's values per key");
+	free(got);
+	struct value b2[] = { pair(a, "a", 10) };
+	state_update(s, &ev, 2000, b2, 1, &errors);
+	TAP_STR(got = emitted(s, a, 0), "(a,14) (b,2)", "state carries over to the next batch");
+	free(got);
+	state_update(s, &ev, 3000, NULL, 0, &errors);
+	TAP_STR(got = emitted(s, a, 0), "(a,14)", "a key not updated for the timeout goes");
+	free(got);
+	TAP_OK(state_keys(s) == 1, "one key left");
+
+	state_save(s, &saved);
+	t = state_new(n);
+	TAP_OK(state_restore(t, saved.data, saved.len) == 0, "a saved state restores");
+	TAP_STR(got = emitted(t, a, 0), "(a,14)", "the restored state holds the same keys");
+	free(got);
+	struct value b3[] = { pair(a, "a", 1), pair(a, "c", 5) };
+	state_update(s, &ev, 4000, b3, 2, &errors);
+	state_update(t, &ev, 4000, b3, 2, &errors);
+	char *g1 = emitted(s, a, 0), *g2 = emitted(t, a, 0);
+	TAP_STR(g2, g1, "restored and original give the same results after more batches");
+	TAP_STR(g1, "(a,15) (c,5)", "which are right");
+	free(g1);
+	free(g2);
+	TAP_OK(state_restore(t, "garbage", 7) == -1, "bytes that are no saved state are refused");
+	TAP_OK(state_restore(t, saved.data, saved.len - 3) == -1, "a cut save is refused");
+	TAP_OK(errors == 0, "no record failed");
+	state_free(s);
+	state_free(t);
+	plan_free(p);
+	strbuf_release(&saved);
+
+	p = compile("batches([(\"a\", 1)]) | state (vs, old) => if sum(vs) > 4 then null else sum(vs) + (old ?? 0) | print", &n);
+	s = state_new(n);
+	struct value c1[] = { pair(a, "a", 1), pair(a, "b", 2) };
+	state_update(s, &ev, 1000, c1, 2, &errors);
+	TAP_STR(got = emitted(s, a, 0), "(a,1) (b,2)", "a lambda gets the values and the old state");
+	free(got);
+	struct value c2[] = { pair(a, "a", 10), pair(a, "b", 1) };
+	state_update(s, &ev, 2000, c2, 2, &errors);
+	TAP_STR(got = emitted(s, a, 0), "(b,3)", "a null result deletes the key");
+	free(got);
+	state_free(s);
+	plan_free(p);
+
+	p = compile("batches([(\"a\", 1)]) | state count emit final | print", &n);
+	s = state_new(n);
+	state_update(s, &ev, 1000, c1, 2, &errors);
+	TAP_STR(got = emitted(s, a, 0), "", "emit final says nothing before the end");
+	free(got);
+	TAP_STR(got = emitted(s, a, 1), "(a,1) (b,1)", "and everything at the end");
+	free(got);
+	state_free(s);
+	plan_free(p);
+	arena_free(a);
+	return tap_done();
+}
