@@ -405,6 +405,13 @@ static void combine_kv(struct run *, struct node *, struct value k, struct value
 static void combine_one(struct run *, struct node *, struct value v);
 static void format_element(struct strbuf *, const struct node *sink, struct value v);
 
+/* print N: how many elements a batch shows. */
+static int64_t
+print_limit(const struct node *n)
+{
+	return n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
+}
+
 static void
 terminal(struct run *r, struct value v)
 {
@@ -418,7 +425,7 @@ terminal(struct run *r, struct value v)
 		format_element(&r->out, r->target, v);
 		break;
 	case END_PRINT: {
-		int64_t n = r->target->stage->args[0].present ? r->target->stage->args[0].i : PRINT_DEFAULT;
+		int64_t n = print_limit(r->target);
 		ns = &r->bt->nodes[r->target->id - 1];
 		ns->counts[r->w]++;
 		if ((int64_t)ns->samples[r->w].n <= n)
@@ -1329,7 +1336,7 @@ write_print(struct exec *x, struct batch *bt, struct node *n, struct vec *first,
     int64_t total)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int64_t limit = n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
+	int64_t limit = print_limit(n);
 
 	strbuf_addf(&sb, "-------------------------------------------\n"
 	    "Time: %lld ms\n-------------------------------------------\n", (long long)bt->time);
@@ -1353,9 +1360,9 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 
 	if (n->op == OP_PRINT) {
 		struct vec first = { 0 };
-		int64_t total = 0;
+		int64_t total = 0, limit = print_limit(n);
+		/* Keep one more than shown: its presence decides the "...". */
 		if (en->fed) {
-			int64_t limit = n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
 			for (int w = 0; w < x->nworkers; w++) {
 				total += ns->counts[w];
 				for (size_t i = 0; i < ns->samples[w].n && (int64_t)first.n <= limit; i++)
@@ -1364,7 +1371,6 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		} else {
 			for (int p = 0; p < in->nparts; p++) {
 				total += (int64_t)in->parts[p].n;
-				int64_t limit = n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
 				for (size_t i = 0; i < in->parts[p].n && (int64_t)first.n <= limit; i++)
 					vec_push(&first, in->parts[p].v[i]);
 			}
