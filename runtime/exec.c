@@ -24,6 +24,7 @@
 #include "keymap.h"
 #include "strcount.h"
 #include "table.h"
+#include "filesink.h"
 #include "state.h"
 #include "window.h"
 #include "workers.h"
@@ -107,7 +108,7 @@ unsupported(const struct node *n)
 	case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_TIMESTAMP:
 	case OP_REDUCEBYKEY: case OP_GROUPBYKEY: case OP_COUNTBYVALUE: case OP_REDUCE:
 	case OP_COUNT: case OP_DISTINCT: case OP_SORT: case OP_TOP:
-	case OP_PRINT: case OP_STDOUT:
+	case OP_PRINT: case OP_STDOUT: case OP_WRITE: case OP_APPEND:
 		return NULL;
 	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
 		if (is_table_join(n))
@@ -193,6 +194,10 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		x->nodes[i].node = n;
 		if (n->op == OP_STATE)
 			x->nodes[i].state = state_new(n);
+		if (n->op == OP_WRITE || n->op == OP_APPEND)
+			x->nodes[i].file = filesink_new(n->op == OP_APPEND, n->stage->args[0].s,
+			    n->stage->format == FORMAT_JSON ? "json" :
+			    n->stage->format == FORMAT_CSV ? "csv" : "tsv");
 		if (is_table_join(n))
 			x->nodes[i].table = lookup_table(x, n->stage->table->name);
 	}
@@ -285,6 +290,7 @@ exec_free(struct exec *x)
 		free(x->nodes[i].chain);
 		window_free(x->nodes[i].win);
 		state_free(x->nodes[i].state);
+		filesink_free(x->nodes[i].file);
 	}
 	free(x->nodes);
 	free(x);
@@ -1382,6 +1388,19 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 	/* stdout fed in phase A has written (or queued) its lines already. */
 	if (en->fed)
 		return;
+	if (en->file != NULL) {
+		/* A batch's whole text, stored at once: the file or nothing. */
+		struct strbuf sb = STRBUF_INIT;
+		char err[512];
+		for (int p = 0; p < in->nparts; p++)
+			for (size_t i = 0; i < in->parts[p].n; i++)
+				format_element(&sb, n, in->parts[p].v[i]);
+		if (bt->seq < job_fail_seq(x->job) &&
+		    filesink_put(en->file, bt->time, strbuf_str(&sb), sb.len, err, sizeof err) != 0)
+			job_fail(x->job, err);
+		strbuf_release(&sb);
+		return;
+	}
 	for (int p = 0; p < in->nparts; p++) {
 		struct strbuf sb = STRBUF_INIT;
 		for (size_t i = 0; i < in->parts[p].n; i++)

@@ -114,6 +114,7 @@ struct exec_node {
 	struct table *table;		/* join, leftJoin, except with a table */
 	struct window *win;		/* a windowed reducer, or a plain window */
 	struct state *state;		/* a state stage's keys */
+	struct filesink *file;		/* the write and append sinks */
 	int64_t slide_ms;		/* ... emitted at multiples of this */
 	int kv_count;			/* the chain ends in map (_, N) before
 					 * reduceByKey sum/count: the word-count path */

@@ -120,6 +120,7 @@ struct job {
 	pthread_mutex_t err_lock;
 	int64_t errors;
 	int failed;
+	int fail_is_sink;		/* fail_msg says it all: no "record error" */
 	char *fail_msg;
 	FILE *dead_letters;
 
@@ -278,6 +279,26 @@ job_record_error(struct job *j, uint64_t seq, const struct node *n, const char *
 	}
 	pthread_mutex_unlock(&j->err_lock);
 	strbuf_release(&rec);
+}
+
+void
+job_fail(struct job *j, const char *msg)
+{
+	pthread_mutex_lock(&j->err_lock);
+	if (!j->failed) {
+		j->failed = 1;
+		j->fail_msg = xasprintf("%s", msg);
+		j->fail_is_sink = 1;
+	}
+	pthread_mutex_unlock(&j->err_lock);
+	if (j->wake_ev != NULL)
+		event_active(j->wake_ev, EV_READ, 0);
+}
+
+uint64_t
+job_fail_seq(struct job *j)
+{
+	return atomic_load(&j->fail_seq);
 }
 
 static int
@@ -965,7 +986,7 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	if (j->bad_input)
 		status = EXIT_RUNTIME;
 	if (j->failed) {
-		if (strncmp(j->fail_msg, "writing", 7) == 0)
+		if (strncmp(j->fail_msg, "writing", 7) == 0 || j->fail_is_sink)
 			fprintf(stderr, "streamjob: %s\n", j->fail_msg);
 		else
 			fprintf(stderr, "streamjob: record error in %s\n", j->fail_msg);

@@ -33,6 +33,10 @@ void job_record_error(struct job *, uint64_t seq, const struct node *stage,
 /* Write batch seq's output to standard output; -1 when it is closed (the
  * job then ends) or when an earlier batch failed (on error fail). */
 int job_write(struct job *, uint64_t seq, const char *data, size_t len);
+/* The job fails (status 1) with this message, after the batches before. */
+void job_fail(struct job *, const char *msg);
+/* The first batch that failed, or UINT64_MAX. */
+uint64_t job_fail_seq(struct job *);
 /* Bytes of input a block held are no longer waiting (backpressure). */
 void job_block_done(struct job *, size_t bytes);
 /* Output of a batch's stdout sinks: written now if the batch is the one
