@@ -111,9 +111,7 @@ unsupported(const struct node *n)
 	case OP_PRINT: case OP_STDOUT: case OP_WRITE: case OP_APPEND:
 		return NULL;
 	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
-		if (is_table_join(n))
-			return NULL;
-		return "join with a let stream";
+		return NULL;	/* a table, or a let stream (finish_stream_join) */
 	case OP_WINDOW:
 		return n->event_time != NULL ? "event-time window" : NULL;
 	case OP_STATE:
@@ -1412,6 +1410,65 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 }
 
 /*
+ * join, leftJoin, except with a let stream (SPEC 2.5): the other stream's
+ * elements of the same batch (or window) are indexed by key -- a pair's
+ * first field, else the element -- and each element of this stream looks
+ * its key up: join gives (k, (v, t)) for every match, leftJoin also
+ * (k, (v, null)) where none, except keeps the elements with no match.
+ */
+static void
+finish_stream_join(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
+    struct node_state *other, struct node_state *ns)
+{
+	struct arena *a = bt->arenas[0];
+	struct keymap index;
+	int created;
+
+	keymap_init(&index, a, 0);
+	for (int p = 0; p < other->nparts; p++) {
+		for (size_t i = 0; i < other->parts[p].n; i++) {
+			struct value e = other->parts[p].v[i];
+			int pair = e.type == VT_TUPLE && e.n == 2;
+			struct value k = pair ? e.u.items[0] : e, t = pair ? e.u.items[1] : value_bool(1);
+			struct kentry *ent = keymap_upsert(&index, k, value_hash(k), &created);
+			/* every value of the key, in order: a list in the entry */
+			struct value *items = arena_alloc(a, ((size_t)(created ? 0 : ent->val.n) + 1) *
+			    sizeof *items);
+			if (!created)
+				memcpy(items, ent->val.u.items, ent->val.n * sizeof *items);
+			items[created ? 0 : ent->val.n] = t;
+			ent->val = value_seq(VT_LIST, items, created ? 1 : (size_t)ent->val.n + 1);
+		}
+	}
+	ns->parts = xcalloc(1, sizeof *ns->parts);
+	ns->nparts = 1;
+	for (int p = 0; p < in->nparts; p++) {
+		for (size_t i = 0; i < in->parts[p].n; i++) {
+			struct value e = in->parts[p].v[i];
+			int pair = e.type == VT_TUPLE && e.n == 2;
+			struct value k = pair ? e.u.items[0] : e, v = pair ? e.u.items[1] : value_null();
+			struct kentry *ent = keymap_find(&index, k, value_hash(k));
+			if (n->op == OP_EXCEPT) {
+				if (ent == NULL)
+					vec_push(&ns->parts[0], e);
+				continue;
+			}
+			if (ent == NULL) {
+				if (n->op == OP_LEFTJOIN)
+					vec_push(&ns->parts[0], pair ? value_pair(a, k, value_pair(a, v, value_null())) :
+					    value_pair(a, e, value_null()));
+				continue;
+			}
+			for (uint32_t m = 0; m < ent->val.n; m++)
+				vec_push(&ns->parts[0], pair ?
+				    value_pair(a, k, value_pair(a, v, ent->val.u.items[m])) :
+				    value_pair(a, e, ent->val.u.items[m]));
+		}
+	}
+	keymap_release(&index);
+}
+
+/*
  * Hand this batch's result of node n (the batch's partials for a windowed
  * reducer, the elements for a plain window) to its window, and replace it
  * with the window's result at a slide, or with silence between slides.
@@ -1529,6 +1586,11 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			finish_combined(x, bt, n, g);
 			if (en->win != NULL)
 				window_step(x, bt, n);
+			continue;
+		}
+		if ((n->op == OP_JOIN || n->op == OP_LEFTJOIN || n->op == OP_EXCEPT) &&
+		    n->ninputs == 2) {
+			finish_stream_join(x, bt, n, in, &bt->nodes[n->inputs[1]->id - 1], ns);
 			continue;
 		}
 		if (n->op == OP_SORT || n->op == OP_TOP) {
