@@ -947,7 +947,9 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->exec = exec_new(plan, opt, j->workers, j, &err);
 	if (j->exec == NULL) {
 		fprintf(stderr, "streamjob: %s\n", err);
-		status = EXIT_USAGE;
+		/* A part not built yet is a usage error; a table file that
+		 * cannot be read is a failure at run time. */
+		status = strstr(err, "not available") != NULL ? EXIT_USAGE : EXIT_RUNTIME;
 		goto done;
 	}
 	if (plan->settings.on_error == ON_ERROR_WRITE) {
