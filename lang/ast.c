@@ -38,11 +38,6 @@ static const char *const expr_op_names[] = {
 	[OP_AND] = "and", [OP_OR] = "or", [OP_COALESCE] = "??",
 };
 
-const char *
-expr_op_name(enum expr_op op)
-{
-	return expr_op_names[op];
-}
 
 /* Precedence levels, loosest first, as in parser.y. */
 enum {

@@ -118,7 +118,6 @@ struct program {
 
 struct expr *expr_new(struct arena *, enum expr_kind, struct span);
 void expr_push(struct arena *, struct expr *, struct expr *item);
-const char *expr_op_name(enum expr_op);
 
 /*
  * Print e as script text, fully parenthesised where precedence needs it, so

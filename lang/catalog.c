@@ -178,16 +178,6 @@ catalog_find_any(const char *name)
 	return NULL;
 }
 
-const struct op_desc *
-catalog_get(enum node_op op)
-{
-	int i;
-
-	for (i = 0; i < CATALOG_N; i++)
-		if (catalog[i].op == op)
-			return &catalog[i];
-	return NULL;
-}
 
 const struct op_desc *
 catalog_all(int *n)

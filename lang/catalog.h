@@ -95,7 +95,6 @@ struct op_desc {
 const struct op_desc *catalog_find(const char *name, enum op_role);
 /* The descriptor of name in any role (the first found), or NULL. */
 const struct op_desc *catalog_find_any(const char *name);
-const struct op_desc *catalog_get(enum node_op);
 /* All descriptors, for listings; *n receives their number. */
 const struct op_desc *catalog_all(int *n);
 

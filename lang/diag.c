@@ -95,11 +95,6 @@ diags_count(const struct diags *d)
 	return d->n + d->dropped;
 }
 
-const char *
-diags_message(const struct diags *d, int i)
-{
-	return i >= 0 && i < d->n ? d->v[i].msg : NULL;
-}
 
 static int
 diag_cmp(const void *pa, const void *pb)

@@ -25,7 +25,5 @@ int diags_count(const struct diags *);
 /* All errors, ordered by position, as text to print; caller frees. */
 char *diags_format(struct diags *);
 
-/* The message of error i, in the order they were added (for tests). */
-const char *diags_message(const struct diags *, int i);
 
 #endif

@@ -1409,6 +1409,19 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 	}
 }
 
+/* Make vals[0..n) (malloc'd; the node owns it now) the node's one partition. */
+static void
+set_single_part(struct node_state *ns, struct value *vals, size_t n)
+{
+	for (int p = 0; p < ns->nparts; p++)
+		vec_release(&ns->parts[p]);
+	free(ns->parts);
+	ns->parts = xcalloc(1, sizeof *ns->parts);
+	ns->nparts = 1;
+	ns->parts[0].v = vals;
+	ns->parts[0].n = ns->parts[0].cap = n;
+}
+
 /*
  * join, leftJoin, except with a let stream (SPEC 2.5): the other stream's
  * elements of the same batch (or window) are indexed by key -- a pair's
@@ -1487,20 +1500,15 @@ window_step(struct exec *x, struct batch *bt, struct node *n)
 	run_init(&r, x, bt, 0);
 	window_add(en->win, &r.ev, all.v, all.n, &errors);
 	vec_release(&all);
-	for (int p = 0; p < ns->nparts; p++)
-		vec_release(&ns->parts[p]);
-	free(ns->parts);
-	ns->parts = xcalloc(1, sizeof *ns->parts);
-	ns->nparts = 1;
 	if (errors > 0)
 		job_record_error(x->job, bt->seq, n, r.ev.ctx.err, value_null());
 	if (bt->time % en->slide_ms != 0) {
+		set_single_part(ns, NULL, 0);
 		ns->silent = 1;
 		return;
 	}
 	nout = window_result(en->win, &r.ev, bt->arenas[0], &out, &errors);
-	ns->parts[0].v = out;
-	ns->parts[0].n = ns->parts[0].cap = nout;
+	set_single_part(ns, out, nout);
 }
 
 void
@@ -1555,10 +1563,7 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			if (errors > 0)
 				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, value_null());
 			nout = state_emit(en->state, bt->arenas[0], bt->last, &out);
-			ns->parts = xcalloc(1, sizeof *ns->parts);
-			ns->nparts = 1;
-			ns->parts[0].v = out;
-			ns->parts[0].n = ns->parts[0].cap = nout;
+			set_single_part(ns, out, nout);
 			continue;
 		}
 		if (n->op == OP_WINDOW) {

@@ -29,13 +29,6 @@ keymap_release(struct keymap *m)
 	m->cap = m->n = m->ncap = 0;
 }
 
-void
-keymap_clear(struct keymap *m)
-{
-	if (m->slots != NULL)
-		memset(m->slots, 0, m->cap * sizeof *m->slots);
-	m->n = 0;
-}
 
 /* Fast equality for the common case of string keys, then the general one. */
 static inline int

@@ -45,8 +45,6 @@ struct keymap {
 
 void keymap_init(struct keymap *, struct arena *, int copy_keys);
 void keymap_release(struct keymap *);
-/* Forget every entry but keep the memory (the arena is the caller's). */
-void keymap_clear(struct keymap *);
 
 struct kentry *keymap_find(const struct keymap *, struct value key, uint64_t hash);
 /* Find key, or add it with val null; *created says which. */

@@ -71,11 +71,6 @@ window_free(struct window *w)
 	free(w);
 }
 
-size_t
-window_keys(const struct window *w)
-{
-	return w->live;
-}
 
 /* The key and the accumulator of a slot item. */
 static void

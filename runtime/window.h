@@ -52,7 +52,5 @@ void window_add(struct window *, struct eval *ev, const struct value *items, siz
 size_t window_result(struct window *, struct eval *ev, struct arena *, struct value **out,
     int64_t *errors);
 
-/* For tests and checkpoints: the keys the running result holds. */
-size_t window_keys(const struct window *);
 
 #endif

@@ -171,13 +171,3 @@ task_group_wait(struct task_group *g)
 	pthread_mutex_unlock(&g->lock);
 }
 
-int
-task_group_pending(struct task_group *g)
-{
-	int n;
-
-	pthread_mutex_lock(&g->lock);
-	n = g->pending;
-	pthread_mutex_unlock(&g->lock);
-	return n;
-}

@@ -23,7 +23,5 @@ void task_group_free(struct task_group *);
 void workers_submit(struct workers *, struct task_group *, task_fn, void *arg);
 /* Wait until every task submitted to the group has run. */
 void task_group_wait(struct task_group *);
-/* Tasks submitted and not finished yet. */
-int task_group_pending(struct task_group *);
 
 #endif

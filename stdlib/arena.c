@@ -23,7 +23,6 @@ struct arena_chunk {
 struct arena {
 	struct arena_chunk *head;	/* the chunk being filled */
 	size_t chunk_size;
-	size_t total;			/* bytes handed out since the last reset */
 };
 
 static struct arena_chunk *
@@ -42,7 +41,6 @@ arena_new(size_t chunk_size)
 	struct arena *a = xmalloc(sizeof *a);
 	a->chunk_size = chunk_size ? chunk_size : ARENA_DEFAULT_CHUNK;
 	a->head = arena_chunk_new(a->chunk_size);
-	a->total = 0;
 	return a;
 }
 
@@ -60,25 +58,6 @@ arena_free(struct arena *a)
 	free(a);
 }
 
-void
-arena_reset(struct arena *a)
-{
-	struct arena_chunk *c = a->head, *next;
-
-	/* Keep the oldest chunk of the default size; free the rest. */
-	while (c->next != NULL) {
-		next = c->next;
-		free(c);
-		c = next;
-	}
-	if (c->size != a->chunk_size) {
-		free(c);
-		c = arena_chunk_new(a->chunk_size);
-	}
-	c->used = 0;
-	a->head = c;
-	a->total = 0;
-}
 
 void *
 arena_alloc(struct arena *a, size_t n)
@@ -89,7 +68,6 @@ arena_alloc(struct arena *a, size_t n)
 
 	if (need < n)
 		need = SIZE_MAX;	/* overflow: let xmalloc fail */
-	a->total += need;
 	if (need > a->chunk_size / 4) {
 		/* A big object: its own chunk, linked behind the head. */
 		struct arena_chunk *big = arena_chunk_new(need);
@@ -131,11 +109,6 @@ arena_strdup(struct arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
-size_t
-arena_used(const struct arena *a)
-{
-	return a->total;
-}
 
 void
 arena_push(struct arena *a, void ***items, int *n, void *item)

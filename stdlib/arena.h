@@ -14,12 +14,10 @@ struct arena;
 
 struct arena *arena_new(size_t chunk_size);	/* 0: a default size */
 void arena_free(struct arena *);		/* NULL is fine */
-void arena_reset(struct arena *);		/* keep the first chunk only */
 void *arena_alloc(struct arena *, size_t);	/* uninitialised */
 void *arena_zalloc(struct arena *, size_t);	/* zeroed */
 char *arena_strndup(struct arena *, const char *, size_t);
 char *arena_strdup(struct arena *, const char *);
-size_t arena_used(const struct arena *);
 
 /*
  * Append item to the array *items of *n pointers, doubling its capacity in
