@@ -88,6 +88,7 @@ run(struct options *o)
 	jo.checkpoint = o->checkpoint;
 	jo.parallelism = o->parallelism;
 	jo.once = o->once;
+	jo.quiet = o->quiet;
 	jo.ncpus = ncpus > 0 ? (int)ncpus : 1;
 	jo.params = o->params;
 	jo.nparams = o->nparams;

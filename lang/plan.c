@@ -72,6 +72,20 @@ build_let(struct builder *b, const char *name)
 	return b->let_nodes[i];
 }
 
+static int
+same_source(const struct stage *a, const struct stage *b)
+{
+	if (a->desc != b->desc)
+		return 0;
+	for (int i = 0; i < 5; i++) {
+		const struct argval *x = &a->args[i], *y = &b->args[i];
+		if (x->present != y->present || x->i != y->i ||
+		    (x->s == NULL) != (y->s == NULL) || (x->s != NULL && strcmp(x->s, y->s) != 0))
+			return 0;
+	}
+	return 1;
+}
+
 static struct node *
 build_source(struct builder *b, struct stage *st)
 {
@@ -83,6 +97,14 @@ build_source(struct builder *b, struct stage *st)
 		if (b->stdin_node == NULL)
 			b->stdin_node = node_new(b->plan, st);
 		return b->stdin_node;
+	}
+	if (st->desc->op == OP_SOCKET || st->desc->op == OP_LISTEN ||
+	    st->desc->op == OP_FILES || st->desc->op == OP_TAIL) {
+		/* The same source written twice is one source, read once (two
+		 * listeners could not share a port anyway). */
+		for (int i = 0; i < b->plan->nnodes; i++)
+			if (same_source(b->plan->nodes[i]->stage, st))
+				return b->plan->nodes[i];
 	}
 	if (st->desc->op == OP_UNION) {
 		struct node **ins = xcalloc((size_t)st->args[0].nstreams + 1, sizeof *ins);

@@ -130,6 +130,7 @@ struct job_options {
 	const char *checkpoint;		/* -c; NULL: the script's */
 	int64_t parallelism;		/* -j; 0: the script's */
 	int once;			/* --once */
+	int quiet;			/* -q: no warnings */
 	int ncpus;			/* the default parallelism */
 	const struct param *params;
 	int nparams;

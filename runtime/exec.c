@@ -25,6 +25,7 @@
 #include "strcount.h"
 #include "table.h"
 #include "filesink.h"
+#include "tcpsink.h"
 #include "state.h"
 #include "window.h"
 #include "workers.h"
@@ -105,10 +106,11 @@ unsupported(const struct node *n)
 {
 	switch (n->op) {
 	case OP_STDIN: case OP_BATCHES: case OP_UNION:
+	case OP_SOCKET: case OP_LISTEN: case OP_FILES: case OP_TAIL:
 	case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_TIMESTAMP:
 	case OP_REDUCEBYKEY: case OP_GROUPBYKEY: case OP_COUNTBYVALUE: case OP_REDUCE:
 	case OP_COUNT: case OP_DISTINCT: case OP_SORT: case OP_TOP:
-	case OP_PRINT: case OP_STDOUT: case OP_WRITE: case OP_APPEND:
+	case OP_PRINT: case OP_STDOUT: case OP_WRITE: case OP_APPEND: case OP_TCP:
 		return NULL;
 	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
 		return NULL;	/* a table, or a let stream (finish_stream_join) */
@@ -192,6 +194,9 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		x->nodes[i].node = n;
 		if (n->op == OP_STATE)
 			x->nodes[i].state = state_new(n);
+		if (n->op == OP_TCP)
+			x->nodes[i].tcp = tcpsink_new(n->stage->args[0].s, (int)n->stage->args[1].i,
+			    opt->quiet);
 		if (n->op == OP_WRITE || n->op == OP_APPEND)
 			x->nodes[i].file = filesink_new(n->op == OP_APPEND, n->stage->args[0].s,
 			    n->stage->format == FORMAT_JSON ? "json" :
@@ -289,6 +294,7 @@ exec_free(struct exec *x)
 		window_free(x->nodes[i].win);
 		state_free(x->nodes[i].state);
 		filesink_free(x->nodes[i].file);
+		tcpsink_free(x->nodes[i].tcp);
 	}
 	free(x->nodes);
 	free(x);
@@ -371,7 +377,7 @@ batch_free(struct exec *x, struct batch *b)
 	while (b->kept != NULL) {
 		struct block *k = b->kept;
 		b->kept = k->next;
-		job_block_done(x->job, k->len);
+		job_block_released(x->job, k->len);
 		free(k->data);
 		free(k);
 	}
@@ -966,12 +972,14 @@ block_task(void *arg, int w)
 	if (r.end == END_KEEP) {
 		/* The kept values may point into the block: it stays, and its
 		 * bytes count against the buffer until the batch is done. */
+		job_block_kept(x->job, bytes);
 		r.keep.seq = b->seq;
 		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
 		pthread_mutex_lock(&b->batch->lock);
 		b->next = b->batch->kept;
 		b->batch->kept = b;
 		pthread_mutex_unlock(&b->batch->lock);
+		job_block_done(x->job, bytes);
 	} else {
 		job_block_done(x->job, bytes);
 		if (r.end == END_STDOUT && r.out.len > 0)
@@ -1386,6 +1394,16 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 	/* stdout fed in phase A has written (or queued) its lines already. */
 	if (en->fed)
 		return;
+	if (en->tcp != NULL) {
+		struct strbuf sb = STRBUF_INIT;
+		for (int p = 0; p < in->nparts; p++)
+			for (size_t i = 0; i < in->parts[p].n; i++)
+				format_element(&sb, n, in->parts[p].v[i]);
+		if (sb.len > 0 && bt->seq < job_fail_seq(x->job))
+			tcpsink_put(en->tcp, strbuf_str(&sb), sb.len);
+		strbuf_release(&sb);
+		return;
+	}
 	if (en->file != NULL) {
 		/* A batch's whole text, stored at once: the file or nothing. */
 		struct strbuf sb = STRBUF_INIT;

@@ -26,6 +26,7 @@ struct arena;
 struct job;
 struct keymap;
 struct table;
+struct tcpsink;
 struct task_group;
 struct workers;
 
@@ -115,6 +116,7 @@ struct exec_node {
 	struct window *win;		/* a windowed reducer, or a plain window */
 	struct state *state;		/* a state stage's keys */
 	struct filesink *file;		/* the write and append sinks */
+	struct tcpsink *tcp;		/* the tcp sink */
 	int64_t slide_ms;		/* ... emitted at multiples of this */
 	int kv_count;			/* the chain ends in map (_, N) before
 					 * reduceByKey sum/count: the word-count path */

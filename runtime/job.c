@@ -41,17 +41,15 @@
 #include "eval.h"
 #include "exec.h"
 #include "job.h"
+#include "source.h"
 #include "workers.h"
 #include "cli/exitcode.h"
 #include "stdlib/arena.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
-/* A block is cut when this much input is waiting (or the block interval
- * passes); a line longer than LINE_MAX_BYTES is dropped whole. */
+/* A block holds about this much input (see source.c). */
 #define BLOCK_TARGET (256 * 1024)
-#define LINE_MAX_BYTES (1024 * 1024)
-#define READ_SIZE (256 * 1024)
 /* Record errors shown on stderr before they are only counted. */
 #define ERRORS_SHOWN 10
 
@@ -64,16 +62,11 @@ struct job {
 	struct event_base *base;
 	int64_t interval;
 
-	/* stdin */
-	struct node *stdin_node;
-	struct event *read_ev;		/* a pipe, socket or terminal */
-	struct event *pump_ev;		/* a regular file: read from idle callbacks */
-	char *buf;
-	size_t len, cap;
-	int discarding;			/* inside a line over the cap */
-	size_t discarded;
-	int stdin_done;
-	int stdin_flags;		/* as they were, put back at the end */
+	/* the sources that read from outside (stdin, sockets, files) */
+	struct source **sources;
+	int nsources;
+	int sources_ended;		/* how many have ended */
+	int starting;			/* sources are being started */
 	int bad_input;
 	int stopping;			/* the last batch is closed: read no more */
 	atomic_int paused;
@@ -105,6 +98,9 @@ struct job {
 	atomic_llong inflight;
 	atomic_int queued;		/* closed batches the driver has not finished */
 	long long read_ahead;		/* pause reading above this many bytes */
+	atomic_llong waiting;		/* input bytes of closed, unfinished batches */
+	atomic_llong held;		/* bytes of processed blocks kept by batches */
+	long long waiting_max;		/* ... pause above this (buffer) */
 	atomic_int want_resume;
 	uint64_t batches_done;
 
@@ -129,6 +125,8 @@ struct job {
 	int64_t records_total;
 	int64_t started_ms;
 };
+
+static int drained(struct job *);
 
 static int64_t
 now_ms(void)
@@ -335,7 +333,7 @@ driver_main(void *arg)
 
 	for (;;) {
 		struct batch *b;
-		int64_t t0;
+		int64_t t0, bytes;
 		int last;
 
 		pthread_mutex_lock(&j->lock);
@@ -348,6 +346,7 @@ driver_main(void *arg)
 		pthread_mutex_unlock(&j->lock);
 
 		t0 = now_ms();
+		bytes = b->bytes;
 		exec_finish_batch(j->exec, b);
 		output_advance(j);
 		j->records_total += b->records;
@@ -358,7 +357,9 @@ driver_main(void *arg)
 		    (j->ropt->max_batches > 0 && (int64_t)j->batches_done >= j->ropt->max_batches);
 		batch_free(j->exec, b);
 		/* A driver that falls behind holds the sources back too. */
-		if (atomic_fetch_sub(&j->queued, 1) <= 2 && atomic_load(&j->paused) &&
+		atomic_fetch_sub(&j->waiting, bytes);
+		atomic_fetch_sub(&j->queued, 1);
+		if (drained(j) && atomic_load(&j->paused) &&
 		    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
 			event_active(j->wake_ev, EV_READ, 0);
 		if (last) {
@@ -388,160 +389,81 @@ driver_enqueue(struct job *j, struct batch *b)
 	pthread_mutex_unlock(&j->lock);
 }
 
-/* ---- blocks ---- */
+/* ---- sources ---- */
 
-static void
-submit_lines(struct job *j, struct batch *b, char *data, size_t len)
+static void close_batch(struct job *, int last);
+static void sources_pause(struct job *);
+static void sources_resume(struct job *);
+
+void
+job_lines(struct job *j, struct source *s, char *data, size_t len)
 {
-	struct block *blk = xcalloc(1, sizeof *blk);
+	struct block *blk;
 
-	blk->batch = b;
-	blk->source = j->stdin_node;
+	if (j->current == NULL || j->stopping) {
+		free(data);
+		return;
+	}
+	blk = xcalloc(1, sizeof *blk);
+	blk->batch = j->current;
+	j->current->bytes += (int64_t)len;
+	blk->source = s->node;
 	blk->data = data;
 	blk->len = len;
 	/* Counted here, not when read: dropped long lines never count. */
 	atomic_fetch_add(&j->inflight, (long long)len);
 	exec_submit_block(j->exec, blk);
+	if (job_backlogged(j))
+		sources_pause(j);
 }
 
-/* Hand the complete lines read so far to the workers as one block. */
-static void
-cut_block(struct job *j)
+/* Backpressure: input read and not yet run through its blocks' stages,
+ * closed batches waiting for the driver (their count, and the input they
+ * hold) -- above a bound, the sources pause; they go on when all three are
+ * well below it.  The batch being filled is not bounded here (it would
+ * never close if it were): its blocks are. */
+int
+job_backlogged(struct job *j)
 {
-	char *nl, *data;
-	size_t n;
+	return atomic_load(&j->inflight) > j->read_ahead || atomic_load(&j->queued) > 2 ||
+	    atomic_load(&j->waiting) > j->waiting_max ||
+	    (!j->opt->once && atomic_load(&j->held) > j->waiting_max);
+}
 
-	if (j->len == 0 || j->current == NULL)
-		return;
-	nl = memrchr(j->buf, '\n', j->len);
-	if (nl == NULL)
-		return;
-	/* The buffer itself becomes the block; what follows the last line
-	 * end (part of a line) starts a new buffer. */
-	n = (size_t)(nl - j->buf) + 1;
-	data = j->buf;
-	j->buf = xmalloc(j->cap);
-	memcpy(j->buf, data + n, j->len - n);
-	j->len -= n;
-	submit_lines(j, j->current, data, n);
+static int
+drained(struct job *j)
+{
+	return atomic_load(&j->inflight) < j->read_ahead / 2 && atomic_load(&j->queued) <= 2 &&
+	    atomic_load(&j->waiting) <= j->waiting_max / 2 &&
+	    (j->opt->once || atomic_load(&j->held) <= j->waiting_max / 2);
+}
+
+/* With --once the one batch must hold all the input: only a stream's
+ * batches are bounded by the buffer. */
+void
+job_block_kept(struct job *j, size_t bytes)
+{
+	atomic_fetch_add(&j->held, (long long)bytes);
 }
 
 void
-job_block_done(struct job *j, size_t bytes)
+job_block_released(struct job *j, size_t bytes)
 {
-	long long left = atomic_fetch_sub(&j->inflight, (long long)bytes) - (long long)bytes;
-
-	/* The loop is woken once per pause: want_resume says it has been. */
-	if (left < j->read_ahead / 2 && atomic_load(&j->paused) &&
+	atomic_fetch_sub(&j->held, (long long)bytes);
+	if (drained(j) && atomic_load(&j->paused) &&
 	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
 		event_active(j->wake_ev, EV_READ, 0);
 }
 
-static void stdin_pause(struct job *);
-static void stdin_resume(struct job *);
-static void close_batch(struct job *, int last);
-
-/* A line longer than the cap: drop it whole, and say so. */
-static void
-drop_long_line(struct job *j)
+void
+job_line_dropped(struct job *j, struct source *s, size_t bytes)
 {
-	char *nl = memchr(j->buf, '\n', j->len);
+	char reason[96];
 
-	if (!j->discarding) {
-		j->discarding = 1;
-		j->discarded = 0;
-	}
-	if (nl == NULL) {
-		j->discarded += j->len;
-		j->len = 0;
-		return;
-	}
-	j->discarded += (size_t)(nl - j->buf);
-	memmove(j->buf, nl + 1, j->len - (size_t)(nl - j->buf) - 1);
-	j->len -= (size_t)(nl - j->buf) + 1;
-	j->discarding = 0;
-	{
-		char reason[96];
-		snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped",
-		    j->discarded);
-		job_record_error(j, j->current != NULL ? j->current->seq : 0, NULL, reason,
-		    value_str(j->buf, 0));
-	}
-}
-
-/* Read what stdin has; returns 0 at end of input, 1 otherwise. */
-static int
-stdin_read(struct job *j)
-{
-	for (int rounds = 0; rounds < 8; rounds++) {
-		ssize_t n;
-
-		if (j->cap - j->len < READ_SIZE) {
-			j->cap = j->len + READ_SIZE + 1;
-			j->buf = xrealloc(j->buf, j->cap);
-		}
-		n = read(STDIN_FILENO, j->buf + j->len, READ_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 1;
-			fprintf(stderr, "streamjob: reading standard input: %s\n", strerror(errno));
-			n = 0;
-		}
-		if (n == 0) {
-			/* A last line without its newline is still a line. */
-			if (j->discarding)
-				drop_long_line(j);
-			else if (j->len > 0 && j->buf[j->len - 1] != '\n') {
-				if (j->len > LINE_MAX_BYTES) {
-					j->discarding = 1;
-					j->discarded = 0;
-					j->len = 0;
-					drop_long_line(j);
-				} else
-					j->buf[j->len++] = '\n';
-			}
-			cut_block(j);
-			return 0;
-		}
-		j->len += (size_t)n;
-		while (j->discarding && j->len > 0) {
-			size_t before = j->len;
-			drop_long_line(j);
-			if (j->len == before)
-				break;
-		}
-		if (!j->discarding && memchr(j->buf, '\n', j->len) == NULL && j->len > LINE_MAX_BYTES)
-			drop_long_line(j);
-		else if (!j->discarding && j->len > LINE_MAX_BYTES + BLOCK_TARGET) {
-			/* a complete line may hide behind a long one: check each */
-			char *p = j->buf, *end = j->buf + j->len, *nl;
-			while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-				if ((size_t)(nl - p) > LINE_MAX_BYTES)
-					break;
-				p = nl + 1;
-			}
-			if ((size_t)(end - p) > LINE_MAX_BYTES) {
-				size_t keep = (size_t)(p - j->buf);
-				if (keep > 0) {
-					char *data = xmalloc(keep);
-					memcpy(data, j->buf, keep);
-					memmove(j->buf, p, j->len - keep);
-					j->len -= keep;
-					submit_lines(j, j->current, data, keep);
-				}
-				drop_long_line(j);
-			}
-		}
-		if (j->len >= BLOCK_TARGET)
-			cut_block(j);
-		if (atomic_load(&j->inflight) > j->read_ahead || atomic_load(&j->queued) > 2) {
-			stdin_pause(j);
-			return 1;
-		}
-	}
-	return 1;
+	snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped",
+	    bytes);
+	job_record_error(j, j->current != NULL ? j->current->seq : 0,
+	    s->node->op == OP_STDIN ? NULL : s->node, reason, value_str("", 0));
 }
 
 static int max_lists(struct job *);
@@ -554,58 +476,88 @@ lists_done(struct job *j)
 	    (int64_t)j->current->seq + 1 >= max_lists(j);
 }
 
-/* A union ends when all its sources have: stdin's end closes the job only
- * when no batches(...) list is still to come. */
-static void
-stdin_ended(struct job *j)
+static int
+sources_done(struct job *j)
 {
-	j->stdin_done = 1;
-	if (j->read_ev != NULL)
-		event_del(j->read_ev);
-	if (lists_done(j))
+	return j->sources_ended >= j->nsources;
+}
+
+/* A union ends when all its sources have: the end of the last source
+ * closes the job only when no batches(...) list is still to come. */
+void
+job_source_ended(struct job *j, struct source *s)
+{
+	(void)s;
+	j->sources_ended++;
+	if (!j->starting && sources_done(j) && lists_done(j))
 		close_batch(j, 1);
 }
 
-static void
-on_stdin(evutil_socket_t fd, short what, void *arg)
+void
+job_source_failed(struct job *j, struct source *s, const char *msg)
 {
-	struct job *j = arg;
+	(void)s;
+	job_fail(j, msg);
+}
 
-	(void)fd;
-	(void)what;
-	if (j->stdin_done || j->stopping || j->current == NULL) {
-		if (j->read_ev != NULL)
-			event_del(j->read_ev);
-		return;
-	}
-	if (!stdin_read(j))
-		stdin_ended(j);
-	else if (j->pump_ev != NULL && !j->paused)
-		event_active(j->pump_ev, EV_TIMEOUT, 0);
+/* Hand every source's complete lines to the batch being filled. */
+static void
+sources_cut(struct job *j)
+{
+	for (int i = 0; i < j->nsources; i++)
+		if (!j->sources[i]->ended)
+			j->sources[i]->ops->cut(j->sources[i]);
 }
 
 static void
-stdin_pause(struct job *j)
+sources_pause(struct job *j)
 {
 	atomic_store(&j->paused, 1);
-	if (j->read_ev != NULL)
-		event_del(j->read_ev);
+	for (int i = 0; i < j->nsources; i++) {
+		struct source *s = j->sources[i];
+		if (!s->ended && !s->paused) {
+			s->paused = 1;
+			s->ops->pause(s);
+		}
+	}
 	/* The workers may have caught up before they could see the pause. */
-	if (atomic_load(&j->inflight) < j->read_ahead / 2 &&
+	if (drained(j) &&
 	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
 		event_active(j->wake_ev, EV_READ, 0);
 }
 
 static void
-stdin_resume(struct job *j)
+sources_resume(struct job *j)
 {
-	if (!atomic_load(&j->paused) || j->stdin_done || j->stopping)
+	if (!atomic_load(&j->paused) || j->stopping)
 		return;
 	atomic_store(&j->paused, 0);
-	if (j->read_ev != NULL)
-		event_add(j->read_ev, NULL);
-	else if (j->pump_ev != NULL)
-		event_active(j->pump_ev, EV_TIMEOUT, 0);
+	for (int i = 0; i < j->nsources; i++) {
+		struct source *s = j->sources[i];
+		if (!s->ended && s->paused) {
+			s->paused = 0;
+			s->ops->resume(s);
+		}
+	}
+}
+
+static void
+sources_stop(struct job *j)
+{
+	for (int i = 0; i < j->nsources; i++)
+		if (!j->sources[i]->ended)
+			j->sources[i]->ops->stop(j->sources[i]);
+}
+
+void
+job_block_done(struct job *j, size_t bytes)
+{
+	long long left = atomic_fetch_sub(&j->inflight, (long long)bytes) - (long long)bytes;
+
+	/* The loop is woken once per pause: want_resume says it has been. */
+	if (left < j->read_ahead / 2 && drained(j) && atomic_load(&j->paused) &&
+	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
+		event_active(j->wake_ev, EV_READ, 0);
 }
 
 /* ---- the clock ---- */
@@ -649,10 +601,11 @@ close_batch(struct job *j, int last)
 
 	if (b == NULL)
 		return;
-	cut_block(j);
+	sources_cut(j);
 	b->last = last;
 	next_time = b->time + j->interval;
 	j->current = NULL;
+	atomic_fetch_add(&j->waiting, b->bytes);
 	driver_enqueue(j, b);	/* b belongs to the driver from here on */
 	if (last) {
 		j->stopping = 1;
@@ -660,8 +613,7 @@ close_batch(struct job *j, int last)
 			event_del(j->batch_ev);
 		if (j->block_ev != NULL)
 			event_del(j->block_ev);
-		if (j->read_ev != NULL)
-			event_del(j->read_ev);
+		sources_stop(j);
 		return;
 	}
 	j->current = batch_new(j->exec, j->next_seq++, next_time);
@@ -690,9 +642,7 @@ on_batch_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (j->current == NULL)
 		return;
-	if (!j->stdin_done && j->stdin_node != NULL && !j->paused)
-		stdin_read(j);
-	close_batch(j, j->stdin_done && lists_done(j));
+	close_batch(j, sources_done(j) && lists_done(j));
 	if (j->current != NULL)
 		arm_batch_timer(j);
 }
@@ -704,11 +654,10 @@ on_block_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	cut_block(j);
+	sources_cut(j);
 	/* A wake-up that raced with a pause is caught here at the latest. */
-	if (atomic_load(&j->paused) && atomic_load(&j->inflight) < j->read_ahead / 2 &&
-	    atomic_load(&j->queued) <= 2)
-		stdin_resume(j);
+	if (atomic_load(&j->paused) && drained(j))
+		sources_resume(j);
 }
 
 static void
@@ -732,8 +681,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	atomic_store(&j->want_resume, 0);
-	if (atomic_load(&j->inflight) < j->read_ahead / 2 && atomic_load(&j->queued) <= 2)
-		stdin_resume(j);
+	if (drained(j))
+		sources_resume(j);
 }
 
 /* Stop gracefully: no more input; the batches received are finished. */
@@ -848,33 +797,21 @@ libevent_log(int severity, const char *msg)
 }
 
 static int
-setup_stdin(struct job *j)
+setup_sources(struct job *j)
 {
-	struct stat st;
-	int flags;
-
-	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
-		if (S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "streamjob: standard input is a directory\n");
-			j->bad_input = 1;
+	for (int i = 0; i < j->plan->nnodes; i++) {
+		struct source *s = source_new(j, j->base, j->plan->nodes[i], j->opt->once,
+		    j->ropt->quiet);
+		if (s == NULL)
+			continue;
+		j->sources = xreallocarray(j->sources, (size_t)j->nsources + 1, sizeof *j->sources);
+		j->sources[j->nsources++] = s;
+	}
+	for (int i = 0; i < j->nsources; i++) {
+		if (j->sources[i]->ops->start(j->sources[i]) != 0) {
+			j->sources[i]->ended = 1;
 			return -1;
 		}
-		j->pump_ev = event_new(j->base, -1, 0, on_stdin, j);
-		event_active(j->pump_ev, EV_TIMEOUT, 0);
-		return 0;
-	}
-	flags = fcntl(STDIN_FILENO, F_GETFL);
-	j->stdin_flags = flags;
-	if (flags >= 0)
-		fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
-	j->read_ev = event_new(j->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, j);
-	if (j->read_ev == NULL || event_add(j->read_ev, NULL) != 0) {
-		/* Not pollable (/dev/null, some files): read it as a file. */
-		if (j->read_ev != NULL)
-			event_free(j->read_ev);
-		j->read_ev = NULL;
-		j->pump_ev = event_new(j->base, -1, 0, on_stdin, j);
-		event_active(j->pump_ev, EV_TIMEOUT, 0);
 	}
 	return 0;
 }
@@ -887,7 +824,12 @@ run_real(struct job *j)
 
 	j->current = batch_new(j->exec, j->next_seq++, next_boundary(now, j->interval));
 	submit_lists(j, j->current, 0, j->opt->once);
-	if (setup_stdin(j) != 0) {
+	j->starting = 1;
+	if (setup_sources(j) != 0) {
+		j->starting = 0;
+		j->bad_input = 1;
+		close_batch(j, 1);
+	} else if ((j->starting = 0, sources_done(j) && lists_done(j))) {
 		close_batch(j, 1);
 	} else if (!j->opt->once) {
 		j->batch_ev = evtimer_new(j->base, on_batch_timer, j);
@@ -920,7 +862,6 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->interval = plan->settings.batch_ms;
 	j->started_ms = now_ms();
 	j->status_line = !ropt->quiet && isatty(STDERR_FILENO);
-	j->stdin_flags = -1;
 	atomic_store(&j->fail_seq, UINT64_MAX);
 	/* Blocks come and go by the hundred: keep them on the heap, where
 	 * freed memory is reused, rather than in mappings that fault in anew. */
@@ -933,15 +874,19 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int i = 0; i < plan->nnodes; i++) {
-		if (plan->nodes[i]->op == OP_STDIN) {
-			j->stdin_node = plan->nodes[i];
+		switch (plan->nodes[i]->op) {
+		case OP_STDIN: case OP_SOCKET: case OP_LISTEN: case OP_FILES: case OP_TAIL:
 			virtual_clock = 0;
+			break;
+		default:
+			break;
 		}
 	}
 	j->workers = workers_new((int)plan->settings.parallelism);
 	/* Input waiting for the workers is bounded by the buffer setting, and
 	 * by a few blocks per worker: more would only cool the caches. */
 	j->read_ahead = (long long)plan->settings.buffer_bytes;
+	j->waiting_max = (long long)plan->settings.buffer_bytes;
 	if (j->read_ahead > 4LL * BLOCK_TARGET * plan->settings.parallelism)
 		j->read_ahead = 4LL * BLOCK_TARGET * plan->settings.parallelism;
 	j->exec = exec_new(plan, opt, j->workers, j, &err);
@@ -983,8 +928,6 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	}
 	if (j->status_line)
 		fputc('\n', stderr);
-	if (j->stdin_flags >= 0 && j->read_ev != NULL)
-		fcntl(STDIN_FILENO, F_SETFL, j->stdin_flags);
 	if (j->bad_input)
 		status = EXIT_RUNTIME;
 	if (j->failed) {
@@ -1015,7 +958,10 @@ done:
 	j->current = NULL;
 	exec_free(j->exec);
 	if (j->base != NULL) {
-		struct event *evs[] = { j->read_ev, j->pump_ev, j->batch_ev, j->block_ev,
+		for (int i = 0; i < j->nsources; i++)
+			source_free(j->sources[i]);
+		free(j->sources);
+		struct event *evs[] = { j->batch_ev, j->block_ev,
 		    j->duration_ev, j->signal_int, j->signal_term, j->wake_ev };
 		for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 			if (evs[i] != NULL)
@@ -1038,7 +984,6 @@ done:
 	if (j->dead_letters != NULL)
 		fclose(j->dead_letters);
 	free(j->fail_msg);
-	free(j->buf);
 	pthread_mutex_destroy(&j->lock);
 	pthread_cond_destroy(&j->ready);
 	pthread_mutex_destroy(&j->out_lock);

@@ -39,6 +39,10 @@ void job_fail(struct job *, const char *msg);
 uint64_t job_fail_seq(struct job *);
 /* Bytes of input a block held are no longer waiting (backpressure). */
 void job_block_done(struct job *, size_t bytes);
+/* A processed block stays in memory until its batch is done (its values
+ * point into it): its bytes are held, then released. */
+void job_block_kept(struct job *, size_t bytes);
+void job_block_released(struct job *, size_t bytes);
 /* Output of a batch's stdout sinks: written now if the batch is the one
  * being written, else kept until its turn. */
 void job_output(struct job *, struct batch *, char *data, size_t len);

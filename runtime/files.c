@@ -1,0 +1,463 @@
+/*
+ * files.c: the files("DIR" [, glob="*"] [, existing=true]) source, the
+ * lines of each new file that appears in DIR (Spark's textFileStream).
+ *
+ * Files are taken in the order they arrive: the ones present at the start
+ * by modification time (then name), then as inotify reports them -- moved
+ * in (IN_MOVED_TO) or closed after writing (IN_CLOSE_WRITE).  Where
+ * inotify is not available, or its queue overflowed, DIR is scanned again
+ * every 500 ms.  The convention, as in Spark, is that a writer creates its
+ * file elsewhere (or under a name starting with `.` or `_`, which are
+ * ignored) and renames it into DIR when it is complete, so a file is never
+ * read half-written.  Each file is read once, whole, one file after
+ * another; its last line is a line even without a newline.  The names of
+ * the files done are kept (files_done) for a checkpoint to persist.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "source.h"
+#include "stdlib/xmalloc.h"
+
+#define SCAN_MS 500
+
+enum { NAME_QUEUED = 1, NAME_DONE = 2, NAME_IGNORED = 3 };
+
+/* The names seen: an open-addressing set. */
+struct names {
+	char **keys;
+	unsigned char *marks;
+	size_t n, cap;
+};
+
+struct files_source {
+	struct source *src;
+	char *dir, *glob;
+	int existing;
+	struct names seen;
+	char **queue;			/* names waiting, in order of arrival */
+	size_t qhead, qlen, qcap;
+	int ino_fd;
+	struct event *ino_ev;
+	struct event *scan_ev;
+	int scanning;			/* no inotify: scan every SCAN_MS */
+	/* the file being read */
+	int fd;
+	char *current;
+	struct input in;
+	int have_input;
+	int64_t files_done;
+};
+
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static size_t
+names_slot(const struct names *ns, const char *name)
+{
+	size_t i = (size_t)name_hash(name) & (ns->cap - 1);
+
+	while (ns->keys[i] != NULL && strcmp(ns->keys[i], name) != 0)
+		i = (i + 1) & (ns->cap - 1);
+	return i;
+}
+
+static int
+names_get(const struct names *ns, const char *name)
+{
+	if (ns->cap == 0)
+		return 0;
+	return ns->marks[names_slot(ns, name)];
+}
+
+static void
+names_set(struct names *ns, const char *name, int mark)
+{
+	size_t i;
+
+	if ((ns->n + 1) * 2 > ns->cap) {
+		struct names bigger = { 0 };
+		bigger.cap = ns->cap == 0 ? 64 : ns->cap * 2;
+		bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
+		bigger.marks = xcalloc(bigger.cap, 1);
+		for (size_t k = 0; k < ns->cap; k++) {
+			if (ns->keys[k] == NULL)
+				continue;
+			size_t j = names_slot(&bigger, ns->keys[k]);
+			bigger.keys[j] = ns->keys[k];
+			bigger.marks[j] = ns->marks[k];
+		}
+		bigger.n = ns->n;
+		free(ns->keys);
+		free(ns->marks);
+		*ns = bigger;
+	}
+	i = names_slot(ns, name);
+	if (ns->keys[i] == NULL) {
+		ns->keys[i] = xstrdup(name);
+		ns->n++;
+	}
+	ns->marks[i] = (unsigned char)mark;
+}
+
+static void
+names_free(struct names *ns)
+{
+	for (size_t k = 0; k < ns->cap; k++)
+		free(ns->keys[k]);
+	free(ns->keys);
+	free(ns->marks);
+}
+
+/* Is this a name to read: not hidden, matching the glob, a regular file? */
+static int
+wanted(struct files_source *fs, const char *name, struct stat *st)
+{
+	char *path;
+	int ok;
+
+	if (name[0] == '.' || name[0] == '_' || fnmatch(fs->glob, name, 0) != 0)
+		return 0;
+	path = xasprintf("%s/%s", fs->dir, name);
+	ok = stat(path, st) == 0 && S_ISREG(st->st_mode);
+	free(path);
+	return ok;
+}
+
+static void
+enqueue(struct files_source *fs, const char *name)
+{
+	if (fs->qhead > 0 && fs->qhead == fs->qlen) {
+		fs->qhead = fs->qlen = 0;
+	}
+	if (fs->qlen == fs->qcap) {
+		fs->qcap = fs->qcap == 0 ? 64 : fs->qcap * 2;
+		fs->queue = xreallocarray(fs->queue, fs->qcap, sizeof *fs->queue);
+	}
+	fs->queue[fs->qlen++] = xstrdup(name);
+	names_set(&fs->seen, name, NAME_QUEUED);
+}
+
+struct found {
+	char *name;
+	struct timespec mtime;
+};
+
+static int
+found_cmp(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void start_next(struct files_source *);
+
+/* Look at DIR: the files not seen yet, oldest first, are queued (or, at
+ * the first look with existing=false, only remembered). */
+static int
+scan(struct files_source *fs, int first)
+{
+	DIR *d = opendir(fs->dir);
+	struct dirent *de;
+	struct found *found = NULL;
+	size_t n = 0, cap = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (names_get(&fs->seen, de->d_name) != 0 || !wanted(fs, de->d_name, &st))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			found = xreallocarray(found, cap, sizeof *found);
+		}
+		found[n].name = xstrdup(de->d_name);
+		found[n].mtime = st.st_mtim;
+		n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(found, n, sizeof *found, found_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (first && !fs->existing)
+			names_set(&fs->seen, found[i].name, NAME_IGNORED);
+		else
+			enqueue(fs, found[i].name);
+		free(found[i].name);
+	}
+	free(found);
+	return 0;
+}
+
+static void
+files_end(struct files_source *fs)
+{
+	fs->src->ended = 1;
+	job_source_ended(fs->src->job, fs->src);
+}
+
+static void on_pump(evutil_socket_t, short, void *);
+
+/* The file being read is done; take the next one, if any. */
+static void
+finish_current(struct files_source *fs)
+{
+	lines_end(&fs->in.lines);
+	input_cut(&fs->in);
+	close(fs->fd);
+	fs->fd = -1;
+	names_set(&fs->seen, fs->current, NAME_DONE);
+	fs->files_done++;
+	free(fs->current);
+	fs->current = NULL;
+}
+
+static void
+start_next(struct files_source *fs)
+{
+	struct source *s = fs->src;
+
+	while (fs->fd < 0 && fs->qhead < fs->qlen) {
+		char *name = fs->queue[fs->qhead++];
+		char *path = xasprintf("%s/%s", fs->dir, name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			source_warn(s, "%s: %s; skipped", path, strerror(errno));
+			names_set(&fs->seen, name, NAME_DONE);
+			free(name);
+		} else {
+			fs->fd = fd;
+			fs->current = name;
+			fs->in.fd = fd;
+		}
+		free(path);
+	}
+	if (fs->fd >= 0) {
+		if (!s->paused)
+			input_watch(&fs->in, 1);
+		return;
+	}
+	if (s->once && !s->ended)
+		files_end(fs);
+}
+
+static void
+on_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct files_source *fs = arg;
+	struct source *s = fs->src;
+	int r;
+
+	(void)fd;
+	(void)what;
+	if (s->paused || s->ended || fs->fd < 0)
+		return;
+	r = input_read(&fs->in);
+	if (r > 0) {
+		if (!s->paused)
+			input_watch(&fs->in, 1);
+		return;
+	}
+	if (r < 0)
+		source_warn(s, "reading %s/%s: %s", fs->dir, fs->current, strerror(errno));
+	finish_current(fs);
+	start_next(fs);
+}
+
+static void
+on_inotify(evutil_socket_t fd, short what, void *arg)
+{
+	struct files_source *fs = arg;
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)what;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)(void *)p;
+			struct stat st;
+			p += sizeof *ev + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				scan(fs, 0);
+				continue;
+			}
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+				source_warn(fs->src, "the directory went away; watching stops");
+				event_del(fs->ino_ev);
+				return;
+			}
+			if (ev->len == 0 || names_get(&fs->seen, ev->name) != 0 ||
+			    !wanted(fs, ev->name, &st))
+				continue;
+			enqueue(fs, ev->name);
+		}
+	}
+	if (fs->fd < 0)
+		start_next(fs);
+}
+
+static void
+on_scan(evutil_socket_t fd, short what, void *arg)
+{
+	struct files_source *fs = arg;
+
+	(void)fd;
+	(void)what;
+	if (fs->src->ended)
+		return;
+	scan(fs, 0);
+	if (fs->fd < 0)
+		start_next(fs);
+}
+
+static int
+files_start(struct source *s)
+{
+	struct files_source *fs = s->impl;
+	struct stat st;
+
+	if (stat(fs->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "streamjob: %s: %s\n", s->name,
+		    errno != 0 && stat(fs->dir, &st) != 0 ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	input_init(&fs->in, s, -1, 1, on_pump, fs);
+	fs->have_input = 1;
+	/* Watch first, then look: a file arriving in between is seen twice,
+	 * and taken once. */
+	if (!s->once) {
+		fs->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (fs->ino_fd >= 0 && inotify_add_watch(fs->ino_fd, fs->dir,
+		    IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+			close(fs->ino_fd);
+			fs->ino_fd = -1;
+		}
+		if (fs->ino_fd >= 0) {
+			fs->ino_ev = event_new(s->base, fs->ino_fd, EV_READ | EV_PERSIST,
+			    on_inotify, fs);
+			event_add(fs->ino_ev, NULL);
+		} else {
+			struct timeval tv = { 0, SCAN_MS * 1000 };
+			fs->scanning = 1;
+			fs->scan_ev = event_new(s->base, -1, EV_PERSIST, on_scan, fs);
+			evtimer_add(fs->scan_ev, &tv);
+		}
+	}
+	if (scan(fs, 1) != 0) {
+		fprintf(stderr, "streamjob: %s: %s\n", s->name, strerror(errno));
+		return -1;
+	}
+	start_next(fs);
+	return 0;
+}
+
+static void
+files_pause(struct source *s)
+{
+	struct files_source *fs = s->impl;
+
+	input_watch(&fs->in, 0);
+}
+
+static void
+files_resume(struct source *s)
+{
+	struct files_source *fs = s->impl;
+
+	if (fs->fd >= 0)
+		input_watch(&fs->in, 1);
+	else
+		start_next(fs);
+}
+
+static void
+files_cut(struct source *s)
+{
+	struct files_source *fs = s->impl;
+
+	input_cut(&fs->in);
+}
+
+static void
+files_stop(struct source *s)
+{
+	struct files_source *fs = s->impl;
+
+	s->ended = 1;
+	input_watch(&fs->in, 0);
+	if (fs->ino_ev != NULL)
+		event_del(fs->ino_ev);
+	if (fs->scan_ev != NULL)
+		event_del(fs->scan_ev);
+}
+
+static void
+files_free(struct source *s)
+{
+	struct files_source *fs = s->impl;
+
+	if (fs->have_input)
+		input_release(&fs->in);
+	if (fs->fd >= 0)
+		close(fs->fd);
+	if (fs->ino_ev != NULL)
+		event_free(fs->ino_ev);
+	if (fs->scan_ev != NULL)
+		event_free(fs->scan_ev);
+	if (fs->ino_fd >= 0)
+		close(fs->ino_fd);
+	for (size_t i = fs->qhead; i < fs->qlen; i++)
+		free(fs->queue[i]);
+	free(fs->queue);
+	free(fs->current);
+	names_free(&fs->seen);
+	free(fs->dir);
+	free(fs->glob);
+	free(fs);
+}
+
+static const struct source_ops files_ops = {
+	files_start, files_pause, files_resume, files_cut, files_stop, files_free,
+};
+
+struct source *
+files_source_new(const char *dir, const char *glob, int existing)
+{
+	struct source *s = xcalloc(1, sizeof *s);
+	struct files_source *fs = xcalloc(1, sizeof *fs);
+
+	fs->src = s;
+	fs->dir = xstrdup(dir);
+	fs->glob = xstrdup(glob);
+	fs->existing = existing;
+	fs->fd = -1;
+	fs->ino_fd = -1;
+	s->ops = &files_ops;
+	s->impl = fs;
+	s->name = xasprintf("files %s", dir);
+	return s;
+}
