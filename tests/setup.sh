@@ -70,3 +70,36 @@ read_args() {
 		done
 	fi
 }
+
+# Run a command until it succeeds, for at most $1 seconds; status 1 if it
+# never did.
+wait_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -gt $((limit * 20)) ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# A loopback TCP port nobody listens on now.
+free_port() {
+	python3 "$SRCDIR/tests/netpeer.py" free-port
+}
+
+# At least $2 lines in file $1?
+has_lines() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# The peak resident memory of process $1, in KiB.
+peak_rss_kb() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# At least $2 lines of print's elements, "(...)", in file $1?
+has_lines_matching() {
+	[ -f "$1" ] && [ "$(grep -c '^(' "$1")" -ge "$2" ]
+}
