@@ -118,11 +118,15 @@ lines_take(struct lines *l, size_t *len)
 	if (n == 0)
 		return NULL;
 	/* The buffer itself becomes the block; the partial line starts a
-	 * new one. */
+	 * new one, just big enough (an idle connection holds no buffer). */
 	data = l->buf;
-	l->buf = xmalloc(l->cap);
-	memcpy(l->buf, data + n, l->len - n);
 	l->len -= n;
+	l->cap = l->len;
+	l->buf = NULL;
+	if (l->len > 0) {
+		l->buf = xmalloc(l->len);
+		memcpy(l->buf, data + n, l->len);
+	}
 	l->line_start = 0;
 	*len = n;
 	return data;
