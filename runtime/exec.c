@@ -121,13 +121,13 @@ unsupported(const struct node *n)
 	}
 }
 
-static struct table *
+static struct table_slot *
 lookup_table(void *arg, const char *name)
 {
 	struct exec *x = arg;
 
 	for (int i = 0; i < x->ntables; i++)
-		if (strcmp(x->tables[i]->name, name) == 0)
+		if (strcmp(table_slot_name(x->tables[i]), name) == 0)
 			return x->tables[i];
 	return NULL;
 }
@@ -155,6 +155,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	struct exec *x = xcalloc(1, sizeof *x);
 	struct eval ev = { 0 };
 	struct arena *tmp = arena_new(0);
+	static char table_msg[512];
+	char *terr;
 
 	x->plan = plan;
 	x->opt = opt;
@@ -166,12 +168,16 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 
 	ev.ctx.arena = tmp;
 	for (int i = 0; i < plan->ntables; i++) {
-		struct table *t;
+		struct table_slot *t;
 		for (int k = 0; plan->tables[i]->list != NULL && k < plan->tables[i]->list->nitems; k++)
 			eval_prepare(plan->tables[i]->list->items[k], opt, NULL, NULL);
-		t = table_new(plan->tables[i], &ev, err);
-		if (t == NULL)
+		t = table_slot_new(plan->tables[i], x->ntables, &ev, &terr);
+		if (t == NULL) {
+			snprintf(table_msg, sizeof table_msg, "%s", terr);
+			free(terr);
+			*err = table_msg;
 			goto fail;
+		}
 		x->tables = xreallocarray(x->tables, (size_t)x->ntables + 1, sizeof *x->tables);
 		x->tables[x->ntables++] = t;
 	}
@@ -282,7 +288,7 @@ exec_free(struct exec *x)
 	if (x == NULL)
 		return;
 	for (int i = 0; i < x->ntables; i++)
-		table_free(x->tables[i]);
+		table_slot_free(x->tables[i]);
 	free(x->tables);
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		free(x->nodes[i].chain);
@@ -329,6 +335,9 @@ batch_new(struct exec *x, uint64_t seq, int64_t time)
 	}
 	pthread_mutex_init(&b->lock, NULL);
 	b->tasks = task_group_new();
+	b->tables = xcalloc((size_t)x->ntables + 1, sizeof *b->tables);
+	for (int i = 0; i < x->ntables; i++)
+		b->tables[i] = table_slot_current(x->tables[i]);
 	return b;
 }
 
@@ -378,6 +387,9 @@ batch_free(struct exec *x, struct batch *b)
 	for (int w = 0; w < nw; w++)
 		arena_free(b->arenas[w]);
 	free(b->arenas);
+	for (int i = 0; i < x->ntables; i++)
+		table_unref(b->tables[i]);
+	free(b->tables);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -568,10 +580,11 @@ apply(struct run *r, struct node *n, int i, struct value v)
 	case OP_EXCEPT: {
 		/* An element's key is its first field if it is a pair, else the
 		 * element itself (SPEC 2.5). */
-		const struct table *tab = r->x->nodes[n->id - 1].table;
+		const struct table_slot *slot = r->x->nodes[n->id - 1].table;
 		int pair = v.type == VT_TUPLE && v.n == 2;
 		struct value key = pair ? v.u.items[0] : v, tv = value_null();
-		int found = tab != NULL && table_get(tab, key, &tv);
+		int found = slot != NULL &&
+		    table_get(r->bt->tables[table_slot_index(slot)], key, &tv);
 		struct arena *a = r->bt->arenas[r->w];
 
 		if (n->op == OP_EXCEPT) {
@@ -625,6 +638,7 @@ run_init(struct run *r, struct exec *x, struct batch *bt, int w)
 	r->w = w;
 	r->ev.ctx.arena = bt->arenas[w];
 	r->ev.ctx.batch_time = bt->time;
+	r->ev.tables = bt->tables;
 }
 
 /* ---- combining ---- */

@@ -26,6 +26,7 @@ struct arena;
 struct job;
 struct keymap;
 struct table;
+struct table_slot;
 struct task_group;
 struct workers;
 
@@ -92,6 +93,8 @@ struct batch {
 	struct block *kept;		/* blocks whose lines are still referenced */
 	struct batch *next;		/* the driver's queue */
 	int64_t closed_at;		/* wall clock when the interval closed, ms */
+	struct table **tables;		/* [exec ntables]: the table versions this
+					 * batch reads, taken when it opened */
 };
 
 /* How each node takes part in a batch, worked out once per job. */
@@ -111,7 +114,7 @@ struct exec_node {
 	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT */
 	struct node *chain_last;	/* the chain's last node (or the source) */
 	int in_chain;			/* computed in phase A by a source's chain */
-	struct table *table;		/* join, leftJoin, except with a table */
+	struct table_slot *table;	/* join, leftJoin, except with a table */
 	struct window *win;		/* a windowed reducer, or a plain window */
 	struct state *state;		/* a state stage's keys */
 	struct filesink *file;		/* the write and append sinks */
@@ -131,7 +134,7 @@ struct exec {
 	struct workers *workers;
 	int nworkers;
 	struct exec_node *nodes;	/* by node id - 1 */
-	struct table **tables;
+	struct table_slot **tables;	/* the script's tables, by index */
 	int ntables;
 	struct job *job;
 };
