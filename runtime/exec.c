@@ -115,7 +115,7 @@ unsupported(const struct node *n)
 	case OP_WINDOW:
 		return n->event_time != NULL ? "event-time window" : NULL;
 	case OP_STATE:
-		return n->stage->args[0].reducer == REDUCER_AVG ? "state avg" : NULL;
+		return NULL;
 	default:
 		return n->stage->desc->name;
 	}

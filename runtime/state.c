@@ -94,6 +94,36 @@ struct group {
 	size_t n, cap;
 };
 
+/*
+ * state avg: the state is (sum, count) -- a double and an integer -- so
+ * that later batches weigh each value alike; state_emit gives sum / count.
+ * Values that are not numbers are record errors.  -1 when no value of
+ * the batch counted (the key keeps its state, or gets none).
+ */
+static int
+avg_fold(struct eval *ev, struct value old, const struct value *vals, size_t n,
+    struct value *acc, int64_t *errors)
+{
+	double sum = old.type == VT_TUPLE ? old.u.items[0].u.d : 0;
+	int64_t count = old.type == VT_TUPLE ? old.u.items[1].u.i : 0, added = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		if (!value_is_number(vals[k])) {
+			builtin_error(&ev->ctx, "state avg needs numbers, got %s%s",
+			    value_type_name(vals[k]), vals[k].type == VT_STR ?
+			    " (use num() to read a number from a string)" : "");
+			(*errors)++;
+			continue;
+		}
+		sum += value_as_double(vals[k]);
+		added++;
+	}
+	if (added == 0)
+		return -1;
+	*acc = value_pair(ev->ctx.arena, value_float(sum), value_int(count + added));
+	return 0;
+}
+
 void
 state_update(struct state *s, struct eval *ev, int64_t now, const struct value *pairs,
     size_t n, int64_t *errors)
@@ -137,7 +167,13 @@ state_update(struct state *s, struct eval *ev, int64_t now, const struct value *
 		struct value acc = had ? e->val : value_null(), out;
 		size_t k = 0;
 
-		if (s->red == REDUCER_LAMBDA) {
+		if (s->red == REDUCER_AVG) {
+			if (avg_fold(ev, had ? e->val : value_null(), gr->vals, gr->n, &acc, errors) != 0) {
+				if (!had)
+					e->aux = DEAD;
+				continue;
+			}
+		} else if (s->red == REDUCER_LAMBDA) {
 			struct value list = value_seq(VT_LIST, gr->vals, gr->n);
 			if (eval_lambda2(ev, s->fn, list, acc, &out) != 0) {
 				(*errors)++;
@@ -209,7 +245,8 @@ state_emit(struct state *s, struct arena *a, int final, struct value **out)
 			continue;
 		if (s->emit == EMIT_CHANGED && e->aux != s->now)
 			continue;
-		(*out)[n++] = value_pair(a, e->key, e->val);
+		(*out)[n++] = value_pair(a, e->key, s->red == REDUCER_AVG ?
+		    value_float(e->val.u.items[0].u.d / (double)e->val.u.items[1].u.i) : e->val);
 	}
 	return n;
 }
@@ -365,6 +402,12 @@ state_restore(struct state *s, const char *data, size_t len)
 		int64_t t = (int64_t)get_u64(&r);
 		if (r.bad)
 			break;
+		if (s->red == REDUCER_AVG && !(v.type == VT_TUPLE && v.n == 2 &&
+		    v.u.items[0].type == VT_FLOAT && v.u.items[1].type == VT_INT &&
+		    v.u.items[1].u.i > 0)) {
+			r.bad = 1;	/* not an average's (sum, count) */
+			break;
+		}
 		struct kentry *e = keymap_upsert(&s->map, k, value_hash(k), &created);
 		e->val = v;
 		e->aux = t;

@@ -4,7 +4,8 @@
  *
  * A store keeps one value per key in an arena of its own, with the batch
  * time the key was last updated.  Each batch folds the batch's values of
- * each key into its state -- with a reducer name, R(old, v1, v2, ...); with
+ * each key into its state -- with a reducer name, R(old, v1, v2, ...) (avg
+ * keeps (sum, count) and emits the mean); with
  * a lambda (values, old) => ..., whose null result deletes the key -- then
  * drops the keys not updated for the timeout.  Time comes from the batch
  * times alone, so a virtual clock drives timeouts in tests.  A store saves

@@ -142,6 +142,53 @@ main(void)
 	free(got);
 	state_free(s);
 	plan_free(p);
+
+	/* avg keeps (sum, count): the mean of all values, not of the means */
+	p = compile("batches([(\"a\", 1)]) | state avg timeout 2s emit changed | print", &n);
+	TAP_OK(p != NULL && n != NULL, "a state avg stage compiles");
+	s = state_new(n);
+	struct value d1[] = { pair(a, "a", 1), pair(a, "a", 2), pair(a, "b", 4) };
+	state_update(s, &ev, 1000, d1, 3, &errors);
+	TAP_STR(got = emitted(s, a, 0), "(a,1.5) (b,4.0)", "avg gives each key's mean as a double");
+	free(got);
+	struct value d2[] = { pair(a, "a", 6),
+	    value_pair(a, value_str("a", 1), value_str("x", 1)) };
+	state_update(s, &ev, 2000, d2, 2, &errors);
+	TAP_STR(got = emitted(s, a, 0), "(a,3.0)", "later values weigh as much as earlier ones");
+	free(got);
+	TAP_OK(errors == 1, "a value that is no number is one record error");
+	strbuf_release(&saved);
+	state_save(s, &saved);
+	t = state_new(n);
+	TAP_OK(state_restore(t, saved.data, saved.len) == 0, "a saved avg state restores");
+	struct value d3[] = { pair(a, "a", 11), pair(a, "c", 1) };
+	state_update(s, &ev, 3000, d3, 2, &errors);
+	state_update(t, &ev, 3000, d3, 2, &errors);
+	g1 = emitted(s, a, 0);
+	g2 = emitted(t, a, 0);
+	TAP_STR(g2, g1, "restored avg and original agree after another batch");
+	TAP_STR(g1, "(a,5.0) (c,1.0)", "with the sum and count carried over, and b timed out");
+	free(g1);
+	free(g2);
+	TAP_OK(state_keys(t) == 2, "the restored store times keys out as the original does");
+	state_free(s);
+	state_free(t);
+	plan_free(p);
+
+	/* A sum's save is no avg's state: its values are not (sum, count). */
+	p = compile("batches([(\"a\", 1)]) | state sum | print", &n);
+	s = state_new(n);
+	state_update(s, &ev, 1000, d1, 3, &errors);
+	strbuf_release(&saved);
+	state_save(s, &saved);
+	state_free(s);
+	plan_free(p);
+	p = compile("batches([(\"a\", 1)]) | state avg | print", &n);
+	t = state_new(n);
+	TAP_OK(state_restore(t, saved.data, saved.len) == -1, "avg refuses a state whose values are no (sum, count)");
+	state_free(t);
+	plan_free(p);
+	strbuf_release(&saved);
 	arena_free(a);
 	return tap_done();
 }
