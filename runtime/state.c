@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "eval.h"
 #include "keymap.h"
 #include "state.h"
@@ -251,115 +252,13 @@ state_emit(struct state *s, struct arena *a, int final, struct value **out)
 	return n;
 }
 
-/* ---- saving ---- */
-
-static void
-put_u64(struct strbuf *sb, uint64_t x)
-{
-	strbuf_add(sb, &x, sizeof x);
-}
-
-static void
-put_value(struct strbuf *sb, struct value v)
-{
-	strbuf_addc(sb, (char)v.type);
-	switch (v.type) {
-	case VT_NULL:
-		break;
-	case VT_BOOL: case VT_INT:
-		put_u64(sb, (uint64_t)v.u.i);
-		break;
-	case VT_FLOAT:
-		strbuf_add(sb, &v.u.d, sizeof v.u.d);
-		break;
-	case VT_STR:
-		put_u64(sb, v.n);
-		strbuf_add(sb, v.u.s, v.n);
-		break;
-	case VT_TUPLE: case VT_LIST: case VT_MAP: {
-		uint32_t items = v.type == VT_MAP ? 2 * v.n : v.n;
-		put_u64(sb, v.n);
-		for (uint32_t i = 0; i < items; i++)
-			put_value(sb, v.u.items[i]);
-		break;
-	}
-	default:
-		break;	/* regexes are not state */
-	}
-}
-
-struct reader {
-	const char *p, *end;
-	struct arena *a;
-	int bad;
-	int depth;
-};
-
-static uint64_t
-get_u64(struct reader *r)
-{
-	uint64_t x = 0;
-
-	if ((size_t)(r->end - r->p) < sizeof x) {
-		r->bad = 1;
-		return 0;
-	}
-	memcpy(&x, r->p, sizeof x);
-	r->p += sizeof x;
-	return x;
-}
-
-static struct value
-get_value(struct reader *r)
-{
-	struct value v = value_null();
-	uint64_t n;
-
-	if (r->p >= r->end || ++r->depth > 1000) {
-		r->bad = 1;
-		return v;
-	}
-	v.type = (uint8_t)*r->p++;
-	switch (v.type) {
-	case VT_NULL:
-		break;
-	case VT_BOOL: case VT_INT:
-		v.u.i = (int64_t)get_u64(r);
-		break;
-	case VT_FLOAT:
-		n = get_u64(r);
-		memcpy(&v.u.d, &n, sizeof v.u.d);
-		break;
-	case VT_STR:
-		n = get_u64(r);
-		if (n > (uint64_t)(r->end - r->p) || n > UINT32_MAX) {
-			r->bad = 1;
-			break;
-		}
-		v = value_str(arena_strndup(r->a, r->p, n), n);
-		r->p += n;
-		break;
-	case VT_TUPLE: case VT_LIST: case VT_MAP:
-		n = get_u64(r);
-		if (n > (uint64_t)(r->end - r->p)) {
-			r->bad = 1;
-			break;
-		}
-		{
-			uint64_t items = v.type == VT_MAP ? 2 * n : n;
-			struct value *it = arena_alloc(r->a, (items + 1) * sizeof *it);
-			for (uint64_t i = 0; i < items && !r->bad; i++)
-				it[i] = get_value(r);
-			v.u.items = it;
-			v.n = (uint32_t)n;
-		}
-		break;
-	default:
-		r->bad = 1;
-	}
-	r->depth--;
-	return v;
-}
+/* ---- saving ----
+ *
+ * Format 1 (codec.h's encoding): the text "streamjob-state-1\n"; the
+ * number of keys and the time of the last update (u64 each); then for
+ * each key, in insertion order: the key, its state (avg: a (sum, count)
+ * tuple) and the batch time it was last updated (u64).
+ */
 
 #define STATE_MAGIC "streamjob-state-1\n"
 
@@ -367,39 +266,41 @@ void
 state_save(const struct state *s, struct strbuf *sb)
 {
 	strbuf_adds(sb, STATE_MAGIC);
-	put_u64(sb, s->live);
-	put_u64(sb, (uint64_t)s->now);
+	codec_put_u64(sb, s->live);
+	codec_put_u64(sb, (uint64_t)s->now);
 	for (size_t i = 0; i < s->map.n; i++) {
 		const struct kentry *e = s->map.list[i];
 		if (e->aux == DEAD)
 			continue;
-		put_value(sb, e->key);
-		put_value(sb, e->val);
-		put_u64(sb, (uint64_t)e->aux);
+		codec_put_value(sb, e->key);
+		codec_put_value(sb, e->val);
+		codec_put_u64(sb, (uint64_t)e->aux);
 	}
 }
 
 int
 state_restore(struct state *s, const char *data, size_t len)
 {
-	struct reader r = { data, data + len, NULL, 0, 0 };
+	struct codec_reader r;
+	struct arena *a;
+	struct keymap m;
 	uint64_t n;
+	size_t live = 0;
+	int64_t now;
 	int created;
 
-	if (len < sizeof STATE_MAGIC - 1 || memcmp(data, STATE_MAGIC, sizeof STATE_MAGIC - 1) != 0)
+	codec_reader_init(&r, data, len, STATE_MAGIC, NULL);
+	if (r.bad)
 		return -1;
-	r.p += sizeof STATE_MAGIC - 1;
-	keymap_release(&s->map);
-	arena_free(s->arena);
-	s->arena = arena_new(0);
-	keymap_init(&s->map, s->arena, 1);
-	r.a = s->arena;
-	s->live = 0;
-	n = get_u64(&r);
-	s->now = (int64_t)get_u64(&r);
+	/* Read into a new map: a refused save leaves the store as it was. */
+	a = arena_new(0);
+	keymap_init(&m, a, 1);
+	r.arena = a;
+	n = codec_get_u64(&r);
+	now = (int64_t)codec_get_u64(&r);
 	for (uint64_t i = 0; i < n && !r.bad; i++) {
-		struct value k = get_value(&r), v = get_value(&r);
-		int64_t t = (int64_t)get_u64(&r);
+		struct value k = codec_get_value(&r), v = codec_get_value(&r);
+		int64_t t = (int64_t)codec_get_u64(&r);
 		if (r.bad)
 			break;
 		if (s->red == REDUCER_AVG && !(v.type == VT_TUPLE && v.n == 2 &&
@@ -408,10 +309,22 @@ state_restore(struct state *s, const char *data, size_t len)
 			r.bad = 1;	/* not an average's (sum, count) */
 			break;
 		}
-		struct kentry *e = keymap_upsert(&s->map, k, value_hash(k), &created);
+		struct kentry *e = keymap_upsert(&m, k, value_hash(k), &created);
 		e->val = v;
 		e->aux = t;
-		s->live++;
+		if (created)
+			live++;
 	}
-	return r.bad || r.p != r.end ? -1 : 0;
+	if (!codec_done(&r)) {
+		keymap_release(&m);
+		arena_free(a);
+		return -1;
+	}
+	keymap_release(&s->map);
+	arena_free(s->arena);
+	s->map = m;
+	s->arena = a;
+	s->live = live;
+	s->now = now;
+	return 0;
 }
