@@ -380,7 +380,7 @@ batch_free(struct exec *x, struct batch *b)
 	while (b->kept != NULL) {
 		struct block *k = b->kept;
 		b->kept = k->next;
-		job_block_done(x->job, k->len);
+		job_kept_done(x->job, k->len);
 		free(k->data);
 		free(k);
 	}
@@ -986,6 +986,7 @@ block_task(void *arg, int w)
 		b->next = b->batch->kept;
 		b->batch->kept = b;
 		pthread_mutex_unlock(&b->batch->lock);
+		job_block_kept(x->job, bytes);
 	} else {
 		job_block_done(x->job, bytes);
 		if (r.end == END_STDOUT && r.out.len > 0)

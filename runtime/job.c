@@ -109,6 +109,8 @@ struct job {
 	atomic_llong inflight;
 	atomic_int queued;		/* closed batches the driver has not finished */
 	long long read_ahead;		/* pause reading above this many bytes */
+	atomic_llong kept;		/* bytes of processed blocks a batch keeps */
+	long long keep_max;		/* pause above this much kept; 0: no bound */
 	atomic_int want_resume;
 	uint64_t batches_done;
 
@@ -430,15 +432,49 @@ cut_block(struct job *j)
 	submit_lines(j, j->current, data, n);
 }
 
+/* Has the backlog shrunk enough to read again? */
+static int
+backlog_low(struct job *j)
+{
+	return atomic_load(&j->inflight) < j->read_ahead / 2 && atomic_load(&j->queued) <= 2 &&
+	    (j->keep_max == 0 || atomic_load(&j->kept) < j->keep_max / 2);
+}
+
+static int
+backlog_high(struct job *j)
+{
+	return atomic_load(&j->inflight) > j->read_ahead || atomic_load(&j->queued) > 2 ||
+	    (j->keep_max > 0 && atomic_load(&j->kept) > j->keep_max);
+}
+
+static void
+maybe_resume(struct job *j)
+{
+	/* The loop is woken once per pause: want_resume says it has been. */
+	if (atomic_load(&j->paused) && backlog_low(j) &&
+	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
+		event_active(j->wake_ev, EV_READ, 0);
+}
+
 void
 job_block_done(struct job *j, size_t bytes)
 {
-	long long left = atomic_fetch_sub(&j->inflight, (long long)bytes) - (long long)bytes;
+	atomic_fetch_sub(&j->inflight, (long long)bytes);
+	maybe_resume(j);
+}
 
-	/* The loop is woken once per pause: want_resume says it has been. */
-	if (left < j->read_ahead / 2 && atomic_load(&j->paused) &&
-	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
-		event_active(j->wake_ev, EV_READ, 0);
+void
+job_block_kept(struct job *j, size_t bytes)
+{
+	atomic_fetch_add(&j->kept, (long long)bytes);
+	job_block_done(j, bytes);
+}
+
+void
+job_kept_done(struct job *j, size_t bytes)
+{
+	atomic_fetch_sub(&j->kept, (long long)bytes);
+	maybe_resume(j);
 }
 
 static void stdin_pause(struct job *);
@@ -540,7 +576,7 @@ stdin_read(struct job *j)
 		}
 		if (j->len >= BLOCK_TARGET)
 			cut_block(j);
-		if (atomic_load(&j->inflight) > j->read_ahead || atomic_load(&j->queued) > 2) {
+		if (backlog_high(j)) {
 			stdin_pause(j);
 			return 1;
 		}
@@ -595,9 +631,7 @@ stdin_pause(struct job *j)
 	if (j->read_ev != NULL)
 		event_del(j->read_ev);
 	/* The workers may have caught up before they could see the pause. */
-	if (atomic_load(&j->inflight) < j->read_ahead / 2 &&
-	    atomic_exchange(&j->want_resume, 1) == 0 && j->wake_ev != NULL)
-		event_active(j->wake_ev, EV_READ, 0);
+	maybe_resume(j);
 }
 
 static void
@@ -710,8 +744,7 @@ on_block_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	cut_block(j);
 	/* A wake-up that raced with a pause is caught here at the latest. */
-	if (atomic_load(&j->paused) && atomic_load(&j->inflight) < j->read_ahead / 2 &&
-	    atomic_load(&j->queued) <= 2)
+	if (atomic_load(&j->paused) && backlog_low(j))
 		stdin_resume(j);
 }
 
@@ -736,7 +769,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	atomic_store(&j->want_resume, 0);
-	if (atomic_load(&j->inflight) < j->read_ahead / 2 && atomic_load(&j->queued) <= 2)
+	if (backlog_low(j))
 		stdin_resume(j);
 }
 
@@ -981,6 +1014,10 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->read_ahead = (long long)plan->settings.buffer_bytes;
 	if (j->read_ahead > 4LL * BLOCK_TARGET * plan->settings.parallelism)
 		j->read_ahead = 4LL * BLOCK_TARGET * plan->settings.parallelism;
+	/* Lines a batch keeps (for a sort, a let stream, state) wait for the
+	 * batch to close: the buffer bounds them, except with --once, whose
+	 * one batch closes only at the end of input and must hold it all. */
+	j->keep_max = opt->once ? 0 : (long long)plan->settings.buffer_bytes;
 	j->exec = exec_new(plan, opt, j->workers, j, &err);
 	if (j->exec == NULL) {
 		fprintf(stderr, "streamjob: %s\n", err);

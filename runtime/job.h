@@ -39,6 +39,11 @@ void job_fail(struct job *, const char *msg);
 uint64_t job_fail_seq(struct job *);
 /* Bytes of input a block held are no longer waiting (backpressure). */
 void job_block_done(struct job *, size_t bytes);
+/* A block is processed but its batch keeps its lines: its bytes wait no
+ * more for the workers but are held, against the buffer bound, until the
+ * batch is freed and calls job_kept_done. */
+void job_block_kept(struct job *, size_t bytes);
+void job_kept_done(struct job *, size_t bytes);
 /* Output of a batch's stdout sinks: written now if the batch is the one
  * being written, else kept until its turn. */
 void job_output(struct job *, struct batch *, char *data, size_t len);
