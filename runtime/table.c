@@ -11,11 +11,13 @@
  * mutex, taken once per batch when the batch opens, never per record.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "eval.h"
 #include "table.h"
@@ -126,6 +128,58 @@ file_value(struct arena *a, const char *s, size_t n)
 	return value_str_copy(a, s, n);
 }
 
+/*
+ * Read a line of f into *buf (NUL-terminated, without its '\n'): its
+ * length, -1 at the end of the file, or -2 as soon as it is longer than
+ * the cap -- a file with no line ends is never held whole.
+ */
+static ssize_t
+read_line(FILE *f, char **buf, size_t *cap)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n > TABLE_LINE_CAP)		/* one more for a CR */
+			return -2;
+		if (n + 2 > *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			*buf = xrealloc(*buf, *cap);
+		}
+		(*buf)[n++] = (char)c;
+	}
+	if (c == EOF && n == 0)
+		return -1;
+	if (*cap == 0) {
+		*cap = 256;
+		*buf = xrealloc(*buf, *cap);
+	}
+	(*buf)[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* Open a table file: a regular file only, so a FIFO or a device put
+ * there can never block the loop or feed it forever. */
+static FILE *
+open_table(const char *path, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
+
+	*why = NULL;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? "a directory" : "not a regular file";
+		close(fd);
+		return NULL;
+	}
+	if ((f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	return f;
+}
+
 /* Why a line of a table file is not an entry, or NULL when it is one. */
 static const char *
 line_invalid(const char *line, size_t len)
@@ -157,7 +211,8 @@ line_invalid(const char *line, size_t len)
 static struct table *
 load_file(const struct table_def *def, struct file_sig *sig, char **err)
 {
-	FILE *f = fopen(def->path, "r");
+	const char *why;
+	FILE *f = open_table(def->path, &why);
 	struct table *t;
 	struct stat st;
 	char *line = NULL;
@@ -167,15 +222,20 @@ load_file(const struct table_def *def, struct file_sig *sig, char **err)
 
 	if (f == NULL) {
 		*err = xasprintf("table %s: cannot read %s: %s", def->name, def->path,
-		    strerror(errno));
+		    why != NULL ? why : strerror(errno));
 		return NULL;
 	}
 	t = version_new(def->name);
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		const char *why, *tab;
+	while ((len = read_line(f, &line, &cap)) != -1) {
+		const char *tab;
 
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		if (len == -2) {
+			*err = xasprintf("table %s: %s:%ld: a line longer than 1 MiB", def->name,
+			    def->path, lineno);
+			goto fail;
+		}
+		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
