@@ -1754,3 +1754,14 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 	}
 	task_group_free(g);
 }
+
+size_t
+exec_state_keys(const struct exec *x)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < x->plan->nnodes; i++)
+		if (x->nodes[i].state != NULL)
+			n += state_keys(x->nodes[i].state);
+	return n;
+}

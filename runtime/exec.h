@@ -151,4 +151,7 @@ void exec_submit_block(struct exec *, struct block *);
 /* Phase B: after the batch's blocks, finish every node and write sinks. */
 void exec_finish_batch(struct exec *, struct batch *);
 
+/* Keys held by all state stages, between two exec_finish_batch calls. */
+size_t exec_state_keys(const struct exec *);
+
 #endif

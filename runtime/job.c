@@ -329,8 +329,9 @@ status_line(struct job *j, struct batch *b, int64_t processing)
 
 	if (delay < 0)
 		delay = 0;
-	fprintf(stderr, "\r\033[Kbatch %lld | %.0f records/s | processing %lld ms | delay %lld ms | state 0 keys",
-	    (long long)b->time, rate, (long long)processing, (long long)delay);
+	fprintf(stderr, "\r\033[Kbatch %lld | %.0f records/s | processing %lld ms | delay %lld ms | state %zu keys",
+	    (long long)b->time, rate, (long long)processing, (long long)delay,
+	    exec_state_keys(j->exec));
 	fflush(stderr);
 }
 
