@@ -1,7 +1,7 @@
 /*
  * window.c: unit tests of saving and restoring windows.  For an
- * incremental reducer (sum, and avg whose running value is a (sum, count)
- * of doubles), a reducer combined from per-batch partials (min) and a plain
+ * incremental reducer (sum, count over the whole batch, and avg whose
+ * running value is a (sum, count) of doubles), a reducer combined from per-batch partials (min) and a plain
  * window, a window saved after a few batches and restored into a fresh
  * one must give the same results as the original over the batches after,
  * including the one where a key's last batch leaves; bytes of another
@@ -18,7 +18,7 @@
 #include "stdlib/strbuf.h"
 #include "tap.h"
 
-enum kind { K_SUM, K_AVG, K_MIN, K_PLAIN };
+enum kind { K_SUM, K_AVG, K_MIN, K_COUNT, K_PLAIN };
 
 /* A window as the executor builds it for the script's windowed stage. */
 static struct window *
@@ -58,6 +58,9 @@ batch_items(enum kind kind, int k, struct arena *a, struct value *out)
 	struct value ka = value_str("a", 1), kb = value_str("b", 1), kc = value_str("c", 1);
 
 	switch (kind) {
+	case K_COUNT:
+		out[n++] = value_int(k + 1);	/* a batch's count */
+		return n;
 	case K_PLAIN:
 		out[n++] = value_int(k);
 		if (k == 1)
@@ -203,6 +206,7 @@ main(void)
 	    K_AVG, "(a,6.1000000000000005) (b,6.0)");	/* the running sum's rounding, kept */
 	round_trip("partials min", "batches([(\"a\", 1)]) | window 3s | reduceByKey min | print",
 	    K_MIN, "(a,6) (b,12)");
+	round_trip("incremental count", "batches([1]) | window 3s | count | print", K_COUNT, "21");
 	round_trip("plain window", "batches([1]) | window 3s | map _ | print", K_PLAIN, "5 6 7");
 
 	/* A window of another shape is refused. */
