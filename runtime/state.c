@@ -378,8 +378,10 @@ state_restore(struct state *s, const char *data, size_t len)
 		r.arena = parts[0].arena;
 		struct value k = codec_get_value(&r), v = codec_get_value(&r);
 		int64_t t = (int64_t)codec_get_u64(&r);
-		if (r.bad)
+		if (r.bad || t < 0 || t > now) {
+			r.bad = 1;	/* updated at a batch time, not after the last */
 			break;
+		}
 		if (s->red == REDUCER_AVG && !(v.type == VT_TUPLE && v.n == 2 &&
 		    v.u.items[0].type == VT_FLOAT && v.u.items[1].type == VT_INT &&
 		    v.u.items[1].u.i > 0)) {
