@@ -1509,7 +1509,8 @@ struct state_task {
 	struct batch *bt;
 	struct node *n;
 	struct node_state *in;
-	struct vec *split;		/* [in->nparts][state partitions] */
+	struct vec *split;		/* [in->nparts][state partitions], or NULL:
+					 * input partition p is state partition p's */
 	int i;				/* the input partition, or the state's */
 	struct vec *out;
 };
@@ -1605,14 +1606,21 @@ finish_state(struct exec *x, struct batch *bt, struct node *n, struct node_state
 	size_t nsplit = (size_t)in->nparts * (size_t)P;
 	struct vec *split = NULL;
 	const struct node *from = n->inputs[0];
+	int owned = 0;
 
 	/* After reduceByKey, groupByKey or countByValue (not windowed), the
 	 * merge has partitioned the pairs by key hash just as the store is:
-	 * partition p goes to partition p as it is. */
-	if (!(in->nparts == P && x->nodes[from->id - 1].win == NULL &&
+	 * partition p goes to partition p as it is.  With one partition, the
+	 * input's partitions in order are its share. */
+	if (in->nparts == P && x->nodes[from->id - 1].win == NULL &&
 	    (from->op == OP_REDUCEBYKEY || from->op == OP_GROUPBYKEY ||
-	    from->op == OP_COUNTBYVALUE))) {
+	    from->op == OP_COUNTBYVALUE)) {
+		split = NULL;
+	} else if (P == 1 && in->nparts > 0) {
+		split = in->parts;
+	} else {
 		split = xcalloc(nsplit + 1, sizeof *split);
+		owned = 1;
 		for (int i = 0; i < in->nparts; i++)
 			workers_submit(x->workers, g, state_split_task,
 			    state_task_new(x, bt, n, in, split, i));
@@ -1626,9 +1634,10 @@ finish_state(struct exec *x, struct batch *bt, struct node *n, struct node_state
 		workers_submit(x->workers, g, state_part_task, t);
 	}
 	task_group_wait(g);
-	for (size_t k = 0; split != NULL && k < nsplit; k++)
+	for (size_t k = 0; owned && k < nsplit; k++)
 		vec_release(&split[k]);
-	free(split);
+	if (owned)
+		free(split);
 }
 
 /*
