@@ -170,7 +170,11 @@ open_table(const char *path, const char **why)
 	*why = NULL;
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		*why = S_ISDIR(st.st_mode) ? "a directory" : "not a regular file";
 		close(fd);
 		return NULL;
