@@ -171,7 +171,9 @@ open_table(const char *path, const char **why)
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) != 0) {
+		int e = errno;
 		close(fd);
+		errno = e;
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
