@@ -1,11 +1,13 @@
 /*
  * state.c: the per-key state of state.h.
  *
- * Keys live in a keymap whose entries hold the state (val), the time of
- * the last update (aux) and a mark of this batch's update.  Deleted keys
- * stay in the map as dead entries (aux = -1) until they outnumber the
- * live ones; then the map is rebuilt in a fresh arena, which also drops
- * the old values that updates left behind.
+ * The keys are dealt by hash into partitions, each a keymap in an arena
+ * of its own, so partitions can be updated at once on several workers.
+ * A map's entries hold the state (val) and the batch time of the last
+ * update (aux).  Deleted keys stay in the map as dead entries (aux = -1)
+ * until they outnumber the live ones; then the partition's map is rebuilt
+ * in a fresh arena, which also drops the old values that updates left
+ * behind.
  */
 #include <stdlib.h>
 #include <string.h>
