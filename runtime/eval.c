@@ -283,7 +283,8 @@ membership(struct eval *ev, const struct expr *e, struct value a, struct value *
 	int found = 0;
 
 	if (rhs->kind == EXPR_NAME && rhs->i < 0 && rhs->aux != NULL) {
-		found = table_has(rhs->aux, a);
+		found = ev->tables != NULL &&
+		    table_has(ev->tables[table_slot_index(rhs->aux)], a);
 	} else {
 		if (eval_expr(ev, rhs, &b) != 0)
 			return -1;

@@ -18,20 +18,23 @@
 #define EVAL_SLOTS 32
 
 struct table;
+struct table_slot;
 
 struct eval {
 	struct eval_ctx ctx;
 	struct value elem;		/* _ */
 	struct value slots[EVAL_SLOTS];	/* lambda parameters */
+	struct table **tables;		/* the batch's table versions, by slot
+					 * index; NULL: no table holds anything */
 };
 
 /*
  * Resolve the names of e for evaluation: a lambda's parameters get slots,
  * $NAME becomes its value (params from the command line), a table name its
- * table (lookup by name).  Returns 0, or -1 when there are more parameters
+ * table's slot (lookup by name), whose version is the batch's.  Returns 0, or -1 when there are more parameters
  * than slots.
  */
-typedef struct table *(*table_lookup_fn)(void *arg, const char *name);
+typedef struct table_slot *(*table_lookup_fn)(void *arg, const char *name);
 int eval_prepare(struct expr *e, const struct job_options *, table_lookup_fn, void *arg);
 
 /* Evaluate e; 0 and *out, or -1 with ev->ctx.err set (a record error). */

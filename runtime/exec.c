@@ -117,19 +117,19 @@ unsupported(const struct node *n)
 	case OP_WINDOW:
 		return n->event_time != NULL ? "event-time window" : NULL;
 	case OP_STATE:
-		return n->stage->args[0].reducer == REDUCER_AVG ? "state avg" : NULL;
+		return NULL;
 	default:
 		return n->stage->desc->name;
 	}
 }
 
-static struct table *
+static struct table_slot *
 lookup_table(void *arg, const char *name)
 {
 	struct exec *x = arg;
 
 	for (int i = 0; i < x->ntables; i++)
-		if (strcmp(x->tables[i]->name, name) == 0)
+		if (strcmp(table_slot_name(x->tables[i]), name) == 0)
 			return x->tables[i];
 	return NULL;
 }
@@ -157,6 +157,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	struct exec *x = xcalloc(1, sizeof *x);
 	struct eval ev = { 0 };
 	struct arena *tmp = arena_new(0);
+	static char table_msg[512];
+	char *terr;
 
 	x->plan = plan;
 	x->opt = opt;
@@ -168,12 +170,16 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 
 	ev.ctx.arena = tmp;
 	for (int i = 0; i < plan->ntables; i++) {
-		struct table *t;
+		struct table_slot *t;
 		for (int k = 0; plan->tables[i]->list != NULL && k < plan->tables[i]->list->nitems; k++)
 			eval_prepare(plan->tables[i]->list->items[k], opt, NULL, NULL);
-		t = table_new(plan->tables[i], &ev, err);
-		if (t == NULL)
+		t = table_slot_new(plan->tables[i], x->ntables, &ev, &terr);
+		if (t == NULL) {
+			snprintf(table_msg, sizeof table_msg, "%s", terr);
+			free(terr);
+			*err = table_msg;
 			goto fail;
+		}
 		x->tables = xreallocarray(x->tables, (size_t)x->ntables + 1, sizeof *x->tables);
 		x->tables[x->ntables++] = t;
 	}
@@ -193,7 +199,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		}
 		x->nodes[i].node = n;
 		if (n->op == OP_STATE)
-			x->nodes[i].state = state_new(n);
+			x->nodes[i].state = state_new(n, x->nworkers);
 		if (n->op == OP_TCP)
 			x->nodes[i].tcp = tcpsink_new(n->stage->args[0].s, (int)n->stage->args[1].i,
 			    opt->quiet);
@@ -287,7 +293,7 @@ exec_free(struct exec *x)
 	if (x == NULL)
 		return;
 	for (int i = 0; i < x->ntables; i++)
-		table_free(x->tables[i]);
+		table_slot_free(x->tables[i]);
 	free(x->tables);
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		free(x->nodes[i].chain);
@@ -335,6 +341,9 @@ batch_new(struct exec *x, uint64_t seq, int64_t time)
 	}
 	pthread_mutex_init(&b->lock, NULL);
 	b->tasks = task_group_new();
+	b->tables = xcalloc((size_t)x->ntables + 1, sizeof *b->tables);
+	for (int i = 0; i < x->ntables; i++)
+		b->tables[i] = table_slot_current(x->tables[i]);
 	return b;
 }
 
@@ -384,6 +393,9 @@ batch_free(struct exec *x, struct batch *b)
 	for (int w = 0; w < nw; w++)
 		arena_free(b->arenas[w]);
 	free(b->arenas);
+	for (int i = 0; i < x->ntables; i++)
+		table_unref(b->tables[i]);
+	free(b->tables);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -574,10 +586,11 @@ apply(struct run *r, struct node *n, int i, struct value v)
 	case OP_EXCEPT: {
 		/* An element's key is its first field if it is a pair, else the
 		 * element itself (SPEC 2.5). */
-		const struct table *tab = r->x->nodes[n->id - 1].table;
+		const struct table_slot *slot = r->x->nodes[n->id - 1].table;
 		int pair = v.type == VT_TUPLE && v.n == 2;
 		struct value key = pair ? v.u.items[0] : v, tv = value_null();
-		int found = tab != NULL && table_get(tab, key, &tv);
+		int found = slot != NULL &&
+		    table_get(r->bt->tables[table_slot_index(slot)], key, &tv);
 		struct arena *a = r->bt->arenas[r->w];
 
 		if (n->op == OP_EXCEPT) {
@@ -631,6 +644,7 @@ run_init(struct run *r, struct exec *x, struct batch *bt, int w)
 	r->w = w;
 	r->ev.ctx.arena = bt->arenas[w];
 	r->ev.ctx.batch_time = bt->time;
+	r->ev.tables = bt->tables;
 }
 
 /* ---- combining ---- */
@@ -1500,6 +1514,150 @@ finish_stream_join(struct exec *x, struct batch *bt, struct node *n, struct node
 }
 
 /*
+ * state, in phase B: the input's pairs are dealt out by key hash -- each
+ * input partition a task -- into one list per (input partition, state
+ * partition); then each state partition is a task that folds its lists in
+ * input order, so a key's values come in the order they arrived whatever
+ * -j is, and emits that partition's keys.  Partitions never share a key,
+ * so the tasks need no lock.
+ */
+struct state_task {
+	struct exec *x;
+	struct batch *bt;
+	struct node *n;
+	struct node_state *in;
+	struct vec *split;		/* [in->nparts][state partitions], or NULL:
+					 * input partition p is state partition p's */
+	int i;				/* the input partition, or the state's */
+	struct vec *out;
+};
+
+static void
+state_split_task(void *arg, int w)
+{
+	struct state_task *t = arg;
+	struct state *s = t->x->nodes[t->n->id - 1].state;
+	size_t P = (size_t)state_nparts(s);
+	const struct vec *in = &t->in->parts[t->i];
+
+	(void)w;
+	for (size_t k = 0; k < in->n; k++) {
+		struct value v = in->v[k];
+		/* not a pair: partition 0 reports it */
+		int p = v.type == VT_TUPLE && v.n == 2 ? state_part_of(s, v.u.items[0]) : 0;
+		vec_push(&t->split[(size_t)t->i * P + (size_t)p], v);
+	}
+	free(t);
+}
+
+static void
+state_error(void *arg, const char *reason, struct value record)
+{
+	struct state_task *t = arg;
+
+	job_record_error(t->x->job, t->bt->seq, t->n, reason, record);
+}
+
+static void
+state_part_task(void *arg, int w)
+{
+	struct state_task *t = arg;
+	struct state *s = t->x->nodes[t->n->id - 1].state;
+	size_t P = (size_t)state_nparts(s);
+	struct vec pairs = { 0 }, *only = NULL;
+	int nonempty = 0;
+	struct run r;
+	struct value *out;
+	size_t nout;
+
+	if (t->split == NULL) {
+		only = &t->in->parts[t->i];	/* partitioned as we are */
+		nonempty = 1;
+	}
+	for (int i = 0; t->split != NULL && i < t->in->nparts; i++) {
+		struct vec *v = &t->split[(size_t)i * P + (size_t)t->i];
+		if (v->n > 0) {
+			nonempty++;
+			only = v;
+		}
+	}
+	if (nonempty > 1) {
+		for (int i = 0; i < t->in->nparts; i++) {
+			struct vec *v = &t->split[(size_t)i * P + (size_t)t->i];
+			for (size_t k = 0; k < v->n; k++)
+				vec_push(&pairs, v->v[k]);
+		}
+		only = &pairs;
+	}
+	run_init(&r, t->x, t->bt, w);
+	state_update(s, t->i, &r.ev, t->bt->time, only != NULL ? only->v : NULL,
+	    only != NULL ? only->n : 0, state_error, t);
+	vec_release(&pairs);
+	nout = state_emit(s, t->i, t->bt->arenas[w], t->bt->last, &out);
+	t->out->v = out;
+	t->out->n = t->out->cap = nout;
+	free(t);
+}
+
+static struct state_task *
+state_task_new(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
+    struct vec *split, int i)
+{
+	struct state_task *t = xcalloc(1, sizeof *t);
+
+	t->x = x;
+	t->bt = bt;
+	t->n = n;
+	t->in = in;
+	t->split = split;
+	t->i = i;
+	return t;
+}
+
+static void
+finish_state(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
+    struct node_state *ns, struct task_group *g)
+{
+	struct state *s = x->nodes[n->id - 1].state;
+	int P = state_nparts(s);
+	size_t nsplit = (size_t)in->nparts * (size_t)P;
+	struct vec *split = NULL;
+	const struct node *from = n->inputs[0];
+	int owned = 0;
+
+	/* After reduceByKey, groupByKey or countByValue (not windowed), the
+	 * merge has partitioned the pairs by key hash just as the store is:
+	 * partition p goes to partition p as it is.  With one partition, the
+	 * input's partitions in order are its share. */
+	if (in->nparts == P && x->nodes[from->id - 1].win == NULL &&
+	    (from->op == OP_REDUCEBYKEY || from->op == OP_GROUPBYKEY ||
+	    from->op == OP_COUNTBYVALUE)) {
+		split = NULL;
+	} else if (P == 1 && in->nparts > 0) {
+		split = in->parts;
+	} else {
+		split = xcalloc(nsplit + 1, sizeof *split);
+		owned = 1;
+		for (int i = 0; i < in->nparts; i++)
+			workers_submit(x->workers, g, state_split_task,
+			    state_task_new(x, bt, n, in, split, i));
+		task_group_wait(g);
+	}
+	ns->parts = xcalloc((size_t)P, sizeof *ns->parts);
+	ns->nparts = P;
+	for (int p = 0; p < P; p++) {
+		struct state_task *t = state_task_new(x, bt, n, in, split, p);
+		t->out = &ns->parts[p];
+		workers_submit(x->workers, g, state_part_task, t);
+	}
+	task_group_wait(g);
+	for (size_t k = 0; owned && k < nsplit; k++)
+		vec_release(&split[k]);
+	if (owned)
+		free(split);
+}
+
+/*
  * Hand this batch's result of node n (the batch's partials for a windowed
  * reducer, the elements for a plain window) to its window, and replace it
  * with the window's result at a slide, or with silence between slides.
@@ -1569,19 +1727,7 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 		}
 		struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
 		if (n->op == OP_STATE) {
-			struct vec all = gather(in);
-			struct run r;
-			int64_t errors = 0;
-			struct value *out;
-			size_t nout;
-
-			run_init(&r, x, bt, 0);
-			state_update(en->state, &r.ev, bt->time, all.v, all.n, &errors);
-			vec_release(&all);
-			if (errors > 0)
-				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, value_null());
-			nout = state_emit(en->state, bt->arenas[0], bt->last, &out);
-			set_single_part(ns, out, nout);
+			finish_state(x, bt, n, in, ns, g);
 			continue;
 		}
 		if (n->op == OP_WINDOW) {
@@ -1633,4 +1779,15 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 		}
 	}
 	task_group_free(g);
+}
+
+size_t
+exec_state_keys(const struct exec *x)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < x->plan->nnodes; i++)
+		if (x->nodes[i].state != NULL)
+			n += state_keys(x->nodes[i].state);
+	return n;
 }

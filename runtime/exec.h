@@ -27,6 +27,7 @@ struct job;
 struct keymap;
 struct table;
 struct tcpsink;
+struct table_slot;
 struct task_group;
 struct workers;
 
@@ -93,6 +94,8 @@ struct batch {
 	struct block *kept;		/* blocks whose lines are still referenced */
 	struct batch *next;		/* the driver's queue */
 	int64_t closed_at;		/* wall clock when the interval closed, ms */
+	struct table **tables;		/* [exec ntables]: the table versions this
+					 * batch reads, taken when it opened */
 };
 
 /* How each node takes part in a batch, worked out once per job. */
@@ -112,7 +115,7 @@ struct exec_node {
 	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT */
 	struct node *chain_last;	/* the chain's last node (or the source) */
 	int in_chain;			/* computed in phase A by a source's chain */
-	struct table *table;		/* join, leftJoin, except with a table */
+	struct table_slot *table;	/* join, leftJoin, except with a table */
 	struct window *win;		/* a windowed reducer, or a plain window */
 	struct state *state;		/* a state stage's keys */
 	struct filesink *file;		/* the write and append sinks */
@@ -133,7 +136,7 @@ struct exec {
 	struct workers *workers;
 	int nworkers;
 	struct exec_node *nodes;	/* by node id - 1 */
-	struct table **tables;
+	struct table_slot **tables;	/* the script's tables, by index */
 	int ntables;
 	struct job *job;
 };
@@ -149,5 +152,8 @@ void batch_free(struct exec *, struct batch *);
 void exec_submit_block(struct exec *, struct block *);
 /* Phase B: after the batch's blocks, finish every node and write sinks. */
 void exec_finish_batch(struct exec *, struct batch *);
+
+/* Keys held by all state stages, between two exec_finish_batch calls. */
+size_t exec_state_keys(const struct exec *);
 
 #endif

@@ -42,6 +42,7 @@
 #include "exec.h"
 #include "job.h"
 #include "source.h"
+#include "table.h"
 #include "workers.h"
 #include "cli/exitcode.h"
 #include "stdlib/arena.h"
@@ -52,6 +53,8 @@
 #define BLOCK_TARGET (256 * 1024)
 /* Record errors shown on stderr before they are only counted. */
 #define ERRORS_SHOWN 10
+/* How often table files are looked at (table_slot_poll). */
+#define TABLE_POLL_MS 500
 
 struct job {
 	struct plan *plan;
@@ -85,6 +88,7 @@ struct job {
 	struct event *duration_ev;
 	struct event *signal_int, *signal_term;
 	struct event *wake_ev;		/* from other threads: resume, exit */
+	struct event *table_ev;		/* looks at table files for changes */
 	struct batch *current;
 	uint64_t next_seq;
 	int signals;
@@ -321,8 +325,9 @@ status_line(struct job *j, struct batch *b, int64_t processing)
 
 	if (delay < 0)
 		delay = 0;
-	fprintf(stderr, "\r\033[Kbatch %lld | %.0f records/s | processing %lld ms | delay %lld ms | state 0 keys",
-	    (long long)b->time, rate, (long long)processing, (long long)delay);
+	fprintf(stderr, "\r\033[Kbatch %lld | %.0f records/s | processing %lld ms | delay %lld ms | state %zu keys",
+	    (long long)b->time, rate, (long long)processing, (long long)delay,
+	    exec_state_keys(j->exec));
 	fflush(stderr);
 }
 
@@ -714,6 +719,38 @@ on_duration(evutil_socket_t fd, short what, void *arg)
 	job_stop(arg);
 }
 
+/* File tables: a new version goes to the batches opened after it. */
+static void
+on_table_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)fd;
+	(void)what;
+	if (j->stopping)
+		return;		/* no batch will open again */
+	for (int i = 0; i < j->exec->ntables; i++) {
+		char *msg;
+		if (table_slot_poll(j->exec->tables[i], &msg) != TABLE_SAME && !j->ropt->quiet)
+			fprintf(stderr, "streamjob: %s\n", msg);
+		free(msg);
+	}
+}
+
+static void
+watch_tables(struct job *j)
+{
+	struct timeval tv = { TABLE_POLL_MS / 1000, (TABLE_POLL_MS % 1000) * 1000 };
+	int any = 0;
+
+	for (int i = 0; i < j->exec->ntables; i++)
+		any |= table_slot_watched(j->exec->tables[i]);
+	if (!any || j->opt->once)
+		return;
+	j->table_ev = event_new(j->base, -1, EV_PERSIST, on_table_timer, j);
+	event_add(j->table_ev, &tv);
+}
+
 /* ---- setup ---- */
 
 static int
@@ -839,6 +876,7 @@ run_real(struct job *j)
 	block_tv.tv_sec = j->plan->settings.block_ms / 1000;
 	block_tv.tv_usec = (j->plan->settings.block_ms % 1000) * 1000;
 	event_add(j->block_ev, &block_tv);
+	watch_tables(j);
 	if (j->ropt->duration_ms > 0) {
 		struct timeval tv = { j->ropt->duration_ms / 1000, (j->ropt->duration_ms % 1000) * 1000 };
 		j->duration_ev = evtimer_new(j->base, on_duration, j);
@@ -962,7 +1000,8 @@ done:
 			source_free(j->sources[i]);
 		free(j->sources);
 		struct event *evs[] = { j->batch_ev, j->block_ev,
-		    j->duration_ev, j->signal_int, j->signal_term, j->wake_ev };
+		    j->duration_ev, j->signal_int, j->signal_term, j->wake_ev,
+		    j->table_ev };
 		for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 			if (evs[i] != NULL)
 				event_free(evs[i]);

@@ -1,29 +1,80 @@
 /*
- * table.h: the lookup tables of a script (table NAME = [...]), as the
- * runtime holds them: a set, or a map from keys to values.
+ * table.h: the lookup tables of a script (table NAME = [...] or
+ * file("PATH")), as the runtime holds them: a set, or a map from keys to
+ * values.
+ *
+ * A struct table is one version of a table's contents: built once, never
+ * changed after, and counted by references, so worker threads read it
+ * with no lock.  A struct table_slot is a table of the script: the version
+ * new batches get, and for a file table what the file looked like when it
+ * was read.  Each batch takes a reference to every slot's version when it
+ * opens and drops it when it is freed, so a batch sees one version from
+ * its first record to its last, and a replaced version goes when the last
+ * batch that uses it does (SPEC 2.5: reloaded when the file changes).
  */
 #ifndef TABLE_H
 #define TABLE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
 
 #include "keymap.h"
 #include "lang/plan.h"
 #include "stdlib/value.h"
 
 struct eval;
+struct table_slot;
 
 struct table {
 	const char *name;
 	int is_map;
 	struct keymap map;
 	struct arena *arena;
+	size_t entries;
+	atomic_int refs;
 };
 
-/* Build a table from a literal list; NULL with *err for a file table
- * (loaded by the file-table support) or an entry that fails to evaluate. */
-struct table *table_new(const struct table_def *, struct eval *, const char **err);
-void table_free(struct table *);
+/* Another reference to t; table_unref(NULL) is fine.  Any thread. */
+struct table *table_ref(struct table *);
+void table_unref(struct table *);
 
 /* Is key in t?  When val is not NULL, *val gets its value (true in a set). */
 int table_get(const struct table *, struct value key, struct value *val);
+
+/*
+ * The slot of a table definition, with its first version: the literal
+ * list evaluated, or the file read (strictly: see table.c).  NULL and a
+ * malloc'd message in *err when an entry fails to evaluate or the file
+ * cannot be read or has an invalid line.
+ */
+struct table_slot *table_slot_new(const struct table_def *, int index, struct eval *,
+    char **err);
+void table_slot_free(struct table_slot *);
+
+const char *table_slot_name(const struct table_slot *);
+/* Where the slot's versions are found in a batch's array of them. */
+int table_slot_index(const struct table_slot *);
+/* Is this a file table, to be watched? */
+int table_slot_watched(const struct table_slot *);
+
+/* A reference to the version new batches get.  Any thread. */
+struct table *table_slot_current(struct table_slot *);
+
+enum table_poll {
+	TABLE_SAME,		/* nothing to do */
+	TABLE_RELOADED,		/* a new version replaced the old one */
+	TABLE_KEPT,		/* the file changed but could not be used */
+};
+
+/*
+ * Look at a file table's file (call every few hundred ms, from one
+ * thread).  A file whose size, time and inode differ from the version's is
+ * read only once they have stayed the same over two calls in a row, so a
+ * file being written is not read half-way; a complete, valid file then
+ * replaces the version.  A file that has gone or is invalid keeps the old
+ * version.  *msg (malloc'd) says what happened, once per change of the
+ * file, for TABLE_RELOADED and TABLE_KEPT; NULL otherwise.
+ */
+enum table_poll table_slot_poll(struct table_slot *, char **msg);
 
 #endif

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "eval.h"
 #include "keymap.h"
 #include "window.h"
 #include "stdlib/arena.h"
+#include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
 struct slot {
@@ -289,4 +291,148 @@ window_result(struct window *w, struct eval *ev, struct arena *a, struct value *
 	if (n == 0 && w->op == OP_COUNT)
 		emit(w, a, value_null(), value_int(0), out, &n, &cap);
 	return n;
+}
+
+/* ---- saving ----
+ *
+ * Format 1 (codec.h's encoding): the text "streamjob-window-1\n"; the
+ * window's shape as u64s -- slots, plan (0 plain, 1 inverse, 2 partials),
+ * the reducer's node op, its reducer kind, keyed (0/1) -- which a restore
+ * must match; the number of filled slots; each filled slot, oldest first,
+ * as its item count and items (partial results, or a plain window's
+ * elements); then, for the inverse plan, the number of live keys and each
+ * as its key, its running value and the number of slots it is in (u64),
+ * in insertion order.  The running value is saved, not recomputed from
+ * the slots, so that doubles come back bit for bit as they were.
+ */
+
+#define WINDOW_MAGIC "streamjob-window-1\n"
+
+static void
+put_shape(const struct window *w, struct strbuf *sb)
+{
+	codec_put_u64(sb, (uint64_t)w->nslots);
+	codec_put_u64(sb, (uint64_t)w->plan);
+	codec_put_u64(sb, (uint64_t)(w->reducer != NULL ? w->op : 0));
+	codec_put_u64(sb, (uint64_t)(w->reducer != NULL ? w->red : 0));
+	codec_put_u64(sb, (uint64_t)w->keyed);
+}
+
+void
+window_save(const struct window *w, struct strbuf *sb)
+{
+	strbuf_adds(sb, WINDOW_MAGIC);
+	put_shape(w, sb);
+	codec_put_u64(sb, (uint64_t)w->filled);
+	for (int k = 0; k < w->filled; k++) {
+		const struct slot *s = &w->slots[(w->next - w->filled + k + w->nslots) % w->nslots];
+		codec_put_u64(sb, s->n);
+		for (size_t i = 0; i < s->n; i++)
+			codec_put_value(sb, s->items[i]);
+	}
+	if (w->plan != WPLAN_INVERSE)
+		return;
+	codec_put_u64(sb, w->live);
+	for (size_t i = 0; i < w->total.n; i++) {
+		const struct kentry *e = w->total.list[i];
+		if (e->aux <= 0)
+			continue;
+		codec_put_value(sb, e->key);
+		codec_put_value(sb, e->val);
+		codec_put_u64(sb, (uint64_t)e->aux);
+	}
+}
+
+/* Could acc be this window's accumulator?  combine() relies on avg's. */
+static int
+acc_ok(const struct window *w, struct value acc)
+{
+	if (w->reducer == NULL || w->red != REDUCER_AVG)
+		return 1;
+	return acc.type == VT_TUPLE && acc.n == 2 && acc.u.items[0].type == VT_FLOAT &&
+	    acc.u.items[1].type == VT_INT;
+}
+
+int
+window_restore(struct window *w, const char *data, size_t len)
+{
+	struct codec_reader r;
+	struct strbuf shape = STRBUF_INIT;
+	struct slot *slots = NULL;
+	struct arena *ta = NULL;
+	struct keymap total;
+	uint64_t filled, live = 0;
+	int created;
+
+	codec_reader_init(&r, data, len, WINDOW_MAGIC, NULL);
+	put_shape(w, &shape);
+	if (r.bad || (size_t)(r.end - r.p) < shape.len || memcmp(r.p, shape.data, shape.len) != 0) {
+		strbuf_release(&shape);
+		return -1;
+	}
+	r.p += shape.len;
+	strbuf_release(&shape);
+	filled = codec_get_u64(&r);
+	if (r.bad || filled > (uint64_t)w->nslots)
+		return -1;
+	/* Read into new slots and a new total: a refused save changes nothing. */
+	slots = xcalloc((size_t)w->nslots, sizeof *slots);
+	for (uint64_t k = 0; k < filled && !r.bad; k++) {
+		struct slot *s = &slots[k];
+		uint64_t n = codec_get_u64(&r);
+		if (r.bad || n > (uint64_t)(r.end - r.p)) {
+			r.bad = 1;	/* every item takes a byte at least */
+			break;
+		}
+		s->arena = arena_new(n > 256 ? 0 : 4096);
+		s->items = xcalloc((size_t)n + 1, sizeof *s->items);
+		r.arena = s->arena;
+		for (uint64_t i = 0; i < n && !r.bad; i++) {
+			struct value key, acc;
+			s->items[i] = codec_get_value(&r);
+			split_item(w, s->items[i], &key, &acc);
+			if (!acc_ok(w, acc))
+				r.bad = 1;
+		}
+		s->n = (size_t)n;
+	}
+	ta = arena_new(0);
+	keymap_init(&total, ta, 1);
+	if (w->plan == WPLAN_INVERSE && !r.bad) {
+		uint64_t n = codec_get_u64(&r);
+		r.arena = ta;
+		for (uint64_t i = 0; i < n && !r.bad; i++) {
+			struct value k = codec_get_value(&r), v = codec_get_value(&r);
+			uint64_t in = codec_get_u64(&r);
+			if (r.bad || in == 0 || in > filled || !acc_ok(w, v)) {
+				r.bad = 1;
+				break;
+			}
+			struct kentry *e = keymap_upsert(&total, k, value_hash(k), &created);
+			e->val = v;
+			e->aux = (int64_t)in;
+			if (created)
+				live++;
+		}
+	}
+	if (!codec_done(&r)) {
+		for (int k = 0; k < w->nslots; k++)
+			slot_clear(&slots[k]);
+		free(slots);
+		keymap_release(&total);
+		arena_free(ta);
+		return -1;
+	}
+	for (int k = 0; k < w->nslots; k++)
+		slot_clear(&w->slots[k]);
+	free(w->slots);
+	w->slots = slots;
+	w->filled = (int)filled;
+	w->next = (int)(filled % (uint64_t)w->nslots);
+	keymap_release(&w->total);
+	arena_free(w->total_arena);
+	w->total = total;
+	w->total_arena = ta;
+	w->live = live;
+	return 0;
 }

@@ -26,6 +26,7 @@
 #include "stdlib/value.h"
 
 struct eval;
+struct strbuf;
 struct window;
 
 /*
@@ -51,6 +52,15 @@ void window_add(struct window *, struct eval *ev, const struct value *items, siz
  */
 size_t window_result(struct window *, struct eval *ev, struct arena *, struct value **out,
     int64_t *errors);
+
+/*
+ * Save to bytes (appended to the buffer) / restore from them, for
+ * checkpoints: the slots, oldest first, and the running result.  Restore
+ * returns 0, or -1 -- leaving the window as it was -- when the bytes are
+ * not a saved window of the same shape (length, reducer, plan).
+ */
+void window_save(const struct window *, struct strbuf *);
+int window_restore(struct window *, const char *data, size_t len);
 
 
 #endif
