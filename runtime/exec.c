@@ -14,11 +14,13 @@
  * separately), and each word is hashed once into the worker's partial
  * map, which copies a key only the first time it sees it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eval.h"
+#include "evtime.h"
 #include "exec.h"
 #include "job.h"
 #include "keymap.h"
@@ -46,11 +48,25 @@ vec_push(struct vec *v, struct value x)
 	v->v[v->n++] = x;
 }
 
+/* Push x with its event time: tags grow with the values. */
+static void
+vec_push_tag(struct vec *v, struct value x, struct evt_tag tag)
+{
+	if (v->n == v->cap || v->tags == NULL) {
+		size_t cap = v->n == v->cap ? (v->cap ? v->cap * 2 : 64) : v->cap;
+		v->tags = xreallocarray(v->tags, cap, sizeof *v->tags);
+	}
+	v->tags[v->n] = tag;
+	vec_push(v, x);
+}
+
 static void
 vec_release(struct vec *v)
 {
 	free(v->v);
+	free(v->tags);
 	v->v = NULL;
+	v->tags = NULL;
 	v->n = v->cap = 0;
 }
 
@@ -113,7 +129,7 @@ unsupported(const struct node *n)
 	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
 		return NULL;	/* a table, or a let stream (finish_stream_join) */
 	case OP_WINDOW:
-		return n->event_time != NULL ? "event-time window" : NULL;
+		return NULL;
 	case OP_STATE:
 		return n->stage->args[0].reducer == REDUCER_AVG ? "state avg" : NULL;
 	default:
@@ -144,6 +160,66 @@ prepare_stage(struct exec *x, struct stage *st)
 		for (int j = 0; j < st->args[i].nitems; j++)
 			if (eval_prepare(st->args[i].items[j], x->opt, lookup_table, x) != 0)
 				return -1;
+	}
+	return 0;
+}
+
+/* ---- event time ---- */
+
+static void
+evt_closed_free(struct exec_node *en)
+{
+	for (size_t k = 0; k < en->nclosed; k++)
+		free(en->closed[k].items);
+	free(en->closed);
+	en->closed = NULL;
+	en->nclosed = 0;
+}
+
+/*
+ * Event-time windows: the node that ends each one (the reducer right
+ * after it, or the window itself) keeps its windows, and the nodes after
+ * that node are marked to run in a pass of its own, once per window that
+ * closes.  Elements must come from the timestamp stage to the window
+ * through element stages only, which keep their arrival order; passes
+ * may not nest or meet.
+ */
+static int
+evt_setup(struct exec *x, const char **err)
+{
+	static char msg[160];
+	struct plan *plan = x->plan;
+
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct node *w = plan->nodes[i], *end, *p;
+		if (w->op != OP_WINDOW || w->event_time == NULL)
+			continue;
+		for (p = w->inputs[0]; p != w->event_time; p = p->inputs[0]) {
+			if (!is_narrow_node(p)) {
+				snprintf(msg, sizeof msg, "stage event-time window after %s is not available in this version yet",
+				    p->stage->desc->name);
+				*err = msg;
+				return -1;
+			}
+		}
+		end = w->noutputs == 1 && w->outputs[0]->window == w ? w->outputs[0] : w;
+		x->nodes[end->id - 1].evt = evtime_new(w, end != w ? end : NULL, plan->settings.batch_ms);
+		for (int k = end->id; k < plan->nnodes; k++) {
+			struct node *m = plan->nodes[k];
+			for (int j = 0; j < m->ninputs; j++) {
+				struct node *in = m->inputs[j];
+				if (in != end && x->nodes[in->id - 1].evt_owner != end->id)
+					continue;
+				if (x->nodes[k].evt_owner != 0 || m->op == OP_WINDOW) {
+					snprintf(msg, sizeof msg, "stage %s after two event-time windows is not available in this version yet",
+					    m->stage->desc->name);
+					*err = msg;
+					return -1;
+				}
+				x->nodes[k].evt_owner = end->id;
+				break;
+			}
+		}
 	}
 	return 0;
 }
@@ -205,8 +281,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		struct node *n = plan->nodes[i];
 		struct node *wn = n->window != NULL ? n->window :
 		    n->op == OP_WINDOW && !(n->noutputs == 1 && n->outputs[0]->window == n) ? n : NULL;
-		if (wn == NULL)
-			continue;
+		if (wn == NULL || wn->event_time != NULL)
+			continue;	/* event time: evt_setup */
 		int64_t len = wn->stage->args[0].i, slide = plan->settings.batch_ms;
 		for (int j = 0; j < 5 && wn->stage->desc->clauses[j].word != NULL; j++)
 			if (strcmp(wn->stage->desc->clauses[j].word, "slide") == 0 &&
@@ -216,6 +292,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		    (int)(len / plan->settings.batch_ms), n->window != NULL ? n->wplan : WPLAN_NONE);
 		x->nodes[i].slide_ms = slide;
 	}
+	if (evt_setup(x, err) != 0)
+		goto fail;
 	/* Chains: from each source, the element stages with one input each. */
 	for (int i = 0; i < plan->nnodes; i++) {
 		struct exec_node *en = &x->nodes[i];
@@ -287,6 +365,8 @@ exec_free(struct exec *x)
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		free(x->nodes[i].chain);
 		window_free(x->nodes[i].win);
+		evtime_free(x->nodes[i].evt);
+		evt_closed_free(&x->nodes[i]);
 		state_free(x->nodes[i].state);
 		filesink_free(x->nodes[i].file);
 	}
@@ -397,6 +477,9 @@ struct run {
 	struct vec keep;
 	struct strbuf out;
 	uint64_t pos;			/* position of the record, for first/last */
+	int64_t evt;			/* the element's event time */
+	int64_t evmax;			/* the largest event time met so far */
+	int tagging;			/* keep event times with the values */
 };
 
 static void
@@ -437,7 +520,10 @@ terminal(struct run *r, struct value v)
 		break;
 	}
 	default:
-		vec_push(&r->keep, v);
+		if (r->tagging)
+			vec_push_tag(&r->keep, v, (struct evt_tag){ r->evt, r->evmax });
+		else
+			vec_push(&r->keep, v);
 		break;
 	}
 	r->pos++;
@@ -598,6 +684,17 @@ apply(struct run *r, struct node *n, int i, struct value v)
 			record_error(r, n, v);
 			return;
 		}
+		if (!(value_as_double(out) >= -(double)EVT_LIMIT &&
+		    value_as_double(out) <= (double)EVT_LIMIT)) {
+			builtin_error(&r->ev.ctx, "timestamp %g is out of range (epoch ms, at most 8.64e15 either way)",
+			    value_as_double(out));
+			record_error(r, n, v);
+			return;
+		}
+		/* Milliseconds: a fraction rounds down. */
+		r->evt = out.type == VT_INT ? out.u.i : (int64_t)floor(out.u.d);
+		if (r->evt > r->evmax)
+			r->evmax = r->evt;
 		push(r, i + 1, v);
 		return;
 	default:
@@ -625,6 +722,7 @@ run_init(struct run *r, struct exec *x, struct batch *bt, int w)
 	r->w = w;
 	r->ev.ctx.arena = bt->arenas[w];
 	r->ev.ctx.batch_time = bt->time;
+	r->evmax = INT64_MIN;
 }
 
 /* ---- combining ---- */
@@ -937,6 +1035,7 @@ block_task(void *arg, int w)
 	r.end = en->end;
 	r.target = en->target;
 	r.pos = b->seq << 32;
+	r.tagging = en->chain_last->event_time != NULL;
 	if (b->data != NULL && en->split_count) {
 		split_count_block(&r, b, en->split_sep, en->kv_const);
 	} else if (b->data != NULL) {
@@ -967,6 +1066,7 @@ block_task(void *arg, int w)
 		/* The kept values may point into the block: it stays, and its
 		 * bytes count against the buffer until the batch is done. */
 		r.keep.seq = b->seq;
+		r.keep.evmax = r.evmax;
 		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
 		pthread_mutex_lock(&b->batch->lock);
 		b->next = b->batch->kept;
@@ -1169,8 +1269,20 @@ narrow_task(void *arg, int w)
 	r.chain = chain;
 	r.nchain = 1;
 	r.end = END_KEEP;
-	for (size_t i = 0; i < t->in->n; i++)
+	/* Event times go along: a timestamp stage makes them, others pass
+	 * on those of their input. */
+	int timed_in = t->n->inputs[0]->event_time != NULL;
+	r.tagging = t->n->event_time != NULL &&
+	    (t->n->op == OP_TIMESTAMP || (timed_in && t->in->tags != NULL));
+	for (size_t i = 0; i < t->in->n; i++) {
+		if (t->in->tags != NULL) {
+			r.evt = t->in->tags[i].t;
+			if (t->n->op != OP_TIMESTAMP)
+				r.evmax = t->in->tags[i].seen;
+		}
 		push(&r, 0, t->in->v[i]);
+	}
+	r.keep.evmax = t->n->op == OP_TIMESTAMP ? r.evmax : timed_in ? t->in->evmax : INT64_MIN;
 	*t->out = r.keep;
 	free(t);
 }
@@ -1511,18 +1623,163 @@ window_step(struct exec *x, struct batch *bt, struct node *n)
 	set_single_part(ns, out, nout);
 }
 
-void
-exec_finish_batch(struct exec *x, struct batch *bt)
-{
-	struct task_group *g = task_group_new();
+/* ---- event time, in phase B ---- */
 
-	task_group_wait(bt->tasks);
+struct evt_report {
+	struct exec *x;
+	struct batch *bt;
+};
+
+static void
+evt_report(void *arg, const struct node *stage, const char *reason, struct value record)
+{
+	struct evt_report *rp = arg;
+
+	job_record_error(rp->x->job, rp->bt->seq, stage, reason, record);
+}
+
+/*
+ * Node n ends an event-time window: hand it the batch's elements, block
+ * by block in arrival order, and keep the windows that closed for the
+ * pass of the nodes after it (evt_pass).
+ */
+static void
+evt_step(struct exec *x, struct batch *bt, struct node *n)
+{
+	struct exec_node *en = &x->nodes[n->id - 1];
+	struct node *w = n->op == OP_WINDOW ? n : n->window;
+	struct node_state *in = &bt->nodes[w->inputs[0]->id - 1];
+	struct evt_report rp = { x, bt };
+	struct run r;
+
+	run_init(&r, x, bt, 0);
+	for (int p = 0; p < in->nparts; p++) {
+		struct vec *v = &in->parts[p];
+		evtime_add(en->evt, &r.ev, v->v, v->tags, v->tags != NULL ? v->n : 0, v->evmax,
+		    evt_report, &rp);
+	}
+	evt_closed_free(en);
+	en->nclosed = evtime_close(en->evt, bt->last, bt->arenas[0], &en->closed);
+	set_single_part(&bt->nodes[n->id - 1], NULL, 0);
+}
+
+/* Empty node i's output and partials, for the next closed window. */
+static void
+node_state_clear(struct exec *x, struct batch *bt, int i)
+{
+	struct node_state *ns = &bt->nodes[i];
+
+	for (int p = 0; p < ns->nparts; p++)
+		vec_release(&ns->parts[p]);
+	free(ns->parts);
+	ns->parts = NULL;
+	ns->nparts = 0;
+	ns->done = ns->silent = 0;
+	if (ns->partials == NULL)
+		return;
+	for (int w = 0; w < x->nworkers; w++) {
+		keymap_release(&ns->partials[w]);
+		keymap_init(&ns->partials[w], bt->arenas[w], 1);
+		strcount_release(&ns->counts_str[w]);
+		strcount_init(&ns->counts_str[w], bt->arenas[w]);
+		vec_release(&ns->samples[w]);
+		ns->acc[w] = value_null();
+		ns->acc_pos[w] = 0;
+		ns->acc_set[w] = 0;
+		ns->counts[w] = 0;
+	}
+}
+
+static int
+feeds_sink(const struct node *n)
+{
+	for (int k = 0; k < n->noutputs; k++)
+		if (n->outputs[k]->stage->desc->role == ROLE_SINK)
+			return 1;
+	return 0;
+}
+
+enum pass { PASS_ALL, PASS_STAGES, PASS_SINKS };
+
+static void finish_nodes(struct exec *, struct batch *, struct task_group *, int owner,
+    enum pass);
+
+/*
+ * The nodes after event-time window node n run once per window that
+ * closed in this batch, oldest first, with batchTime() the window's end;
+ * their sinks run once, over what all the windows gave, so print shows
+ * one banner per batch.  No window closed: they do not run, as between a
+ * window's slides -- except on the last batch when a state stage is
+ * among them, so that its emit final still comes.
+ */
+static void
+evt_pass(struct exec *x, struct batch *bt, struct task_group *g, struct node *n)
+{
+	struct exec_node *en = &x->nodes[n->id - 1];
+	int nn = x->plan->nnodes, owner = n->id, last = bt->last, has_state = 0;
+	int64_t time = bt->time;
+	size_t runs = en->nclosed;
+	struct vec *acc;
+
+	for (int i = 0; i < nn; i++)
+		if (x->nodes[i].evt_owner == owner && x->plan->nodes[i]->op == OP_STATE)
+			has_state = 1;
+	if (runs == 0 && last && has_state)
+		runs = 1;
+	if (runs == 0)
+		return;
+	acc = xcalloc((size_t)nn, sizeof *acc);
+	for (size_t k = 0; k < runs; k++) {
+		for (int i = 0; i < nn; i++)
+			if (x->nodes[i].evt_owner == owner)
+				node_state_clear(x, bt, i);
+		if (k < en->nclosed) {
+			set_single_part(&bt->nodes[n->id - 1], en->closed[k].items, en->closed[k].n);
+			en->closed[k].items = NULL;
+			bt->time = en->closed[k].end;
+		} else
+			set_single_part(&bt->nodes[n->id - 1], NULL, 0);
+		bt->last = last && k == runs - 1;
+		finish_nodes(x, bt, g, owner, PASS_STAGES);
+		for (int i = 0; i < nn; i++) {
+			struct node_state *ms = &bt->nodes[i];
+			if ((i != owner - 1 && x->nodes[i].evt_owner != owner) ||
+			    !feeds_sink(x->plan->nodes[i]) || ms->silent)
+				continue;
+			for (int p = 0; p < ms->nparts; p++)
+				for (size_t j = 0; j < ms->parts[p].n; j++)
+					vec_push(&acc[i], ms->parts[p].v[j]);
+		}
+	}
+	bt->time = time;
+	bt->last = last;
+	for (int i = 0; i < nn; i++) {
+		if ((i != owner - 1 && x->nodes[i].evt_owner != owner) || !feeds_sink(x->plan->nodes[i]))
+			continue;
+		set_single_part(&bt->nodes[i], acc[i].v, acc[i].n);
+		bt->nodes[i].silent = 0;
+	}
+	free(acc);
+	finish_nodes(x, bt, g, owner, PASS_SINKS);
+}
+
+/*
+ * Finish the nodes of one pass: the batch's own (owner 0), or those after
+ * an event-time window (owner: the node that ends it), either its stages
+ * for one closed window or its sinks.
+ */
+static void
+finish_nodes(struct exec *x, struct batch *bt, struct task_group *g, int owner, enum pass pass)
+{
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		struct node *n = x->plan->nodes[i];
 		struct exec_node *en = &x->nodes[i];
 		struct node_state *ns = &bt->nodes[i];
 		enum op_role role = n->stage->desc->role;
 
+		if (en->evt_owner != owner ||
+		    (role == ROLE_SINK ? pass == PASS_STAGES : pass == PASS_SINKS))
+			continue;
 		/* Downstream of a window between its slides, nothing happens. */
 		for (int k = 0; k < n->ninputs; k++)
 			if (bt->nodes[n->inputs[k]->id - 1].silent)
@@ -1550,6 +1807,12 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			continue;
 		}
 		struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+		if (en->evt != NULL) {
+			evt_step(x, bt, n);
+			continue;
+		}
+		if (n->op == OP_WINDOW && n->event_time != NULL)
+			continue;	/* the reducer after it takes the elements */
 		if (n->op == OP_STATE) {
 			struct vec all = gather(in);
 			struct run r;
@@ -1614,5 +1877,17 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			task_group_wait(g);
 		}
 	}
+}
+
+void
+exec_finish_batch(struct exec *x, struct batch *bt)
+{
+	struct task_group *g = task_group_new();
+
+	task_group_wait(bt->tasks);
+	finish_nodes(x, bt, g, 0, PASS_ALL);
+	for (int i = 0; i < x->plan->nnodes; i++)
+		if (x->nodes[i].evt != NULL)
+			evt_pass(x, bt, g, x->plan->nodes[i]);
 	task_group_free(g);
 }

@@ -23,6 +23,9 @@
 #include "stdlib/value.h"
 
 struct arena;
+struct evt_closed;
+struct evt_tag;
+struct evtime;
 struct job;
 struct keymap;
 struct table;
@@ -47,6 +50,8 @@ struct vec {
 	struct value *v;
 	size_t n, cap;
 	uint64_t seq;			/* kept parts stay in block order */
+	struct evt_tag *tags;		/* after a timestamp stage: event times */
+	int64_t evmax;			/* ... and the largest the part saw */
 };
 
 /* What a node holds during a batch. */
@@ -123,6 +128,14 @@ struct exec_node {
 					 * split(_, "c") and that map: a fused loop */
 	char split_sep;
 	int fed;			/* a keyed stage fed in phase A */
+	/* Event time: the node that ends an event-time window (the window,
+	 * or the reducer after it) keeps its windows and the ones that
+	 * closed in this batch; the nodes after it run once per closed
+	 * window, in a pass of their own (evt_owner: that node's id). */
+	struct evtime *evt;
+	struct evt_closed *closed;
+	size_t nclosed;
+	int evt_owner;
 };
 
 struct exec {

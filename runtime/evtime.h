@@ -1,0 +1,90 @@
+/*
+ * evtime.h: event-time windows (SPEC 1.7).
+ *
+ * After a timestamp stage every element carries its event time (epoch
+ * ms) and the largest event time its block had seen up to and including
+ * it.  A window [end - LEN, end), its end a multiple of the slide, holds
+ * the elements whose event time falls in it.  The watermark is the
+ * largest event time seen so far, in arrival order, minus the lateness: a
+ * window closes when the watermark reaches its end.  Arrival order is the
+ * order of blocks within a batch (their sequence numbers) and of elements
+ * within a block, so the driver, taking a batch's blocks in that order,
+ * finds the watermark each element met on arrival exactly, however the
+ * blocks were spread over workers: the watermark before block b is the
+ * maximum over the blocks before it, and within b it is that maximum and
+ * the element's own tag.
+ *
+ * An open window keeps, when a reducer follows it (reduceByKey,
+ * countByValue, count, reduce), that reducer's running result for each of
+ * its keys -- not the records -- and otherwise the elements.  Windows
+ * live in arenas of their own, freed when they are emitted; the open ones
+ * are those whose end is above the watermark, so there are at most
+ * (LEN + lateness) / slide + 1 of them.  Only the driver thread calls
+ * these.
+ */
+#ifndef EVTIME_H
+#define EVTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/plan.h"
+#include "stdlib/value.h"
+
+struct arena;
+struct eval;
+struct evtime;
+
+/* An element's event time, and the largest its block had seen with it. */
+struct evt_tag {
+	int64_t t;
+	int64_t seen;
+};
+
+/* Event times outside +-EVT_LIMIT (the range of a JavaScript Date) are a
+ * record error, so that window ends never overflow. */
+#define EVT_LIMIT INT64_C(8640000000000000)
+
+/* A record error met while adding: the stage it belongs to, why, and the
+ * record (an element, or a key and value). */
+typedef void (*evtime_error_fn)(void *arg, const struct node *stage, const char *reason,
+    struct value record);
+
+/* A window closed and emitted: its end, and its result values. */
+struct evt_closed {
+	int64_t end;
+	struct value *items;	/* malloc'd; the values are in the caller's arena */
+	size_t n;
+};
+
+/*
+ * The event-time window node, and the reducer right after it that it
+ * computes (or NULL: a plain window, which keeps its elements); the slide
+ * is the batch interval unless the window says otherwise.
+ */
+struct evtime *evtime_new(const struct node *window, const struct node *reducer,
+    int64_t batch_ms);
+void evtime_free(struct evtime *);
+
+/*
+ * Add one block's elements, in arrival order: values v[0..n) with their
+ * tags, and max, the largest event time the block saw (elements dropped
+ * on the way here count too; INT64_MIN: none).  A late element (all its
+ * windows closed before it arrived) is reported through err, as are
+ * elements the reducer cannot take.
+ */
+void evtime_add(struct evtime *, struct eval *ev, const struct value *v,
+    const struct evt_tag *tags, size_t n, int64_t max, evtime_error_fn err, void *arg);
+
+/*
+ * Close the windows the watermark has reached (every open window when
+ * all is set: the input has ended), oldest end first.  *out is malloc'd
+ * (caller frees it and each items), results are copied into a; returns
+ * how many.
+ */
+size_t evtime_close(struct evtime *, int all, struct arena *a, struct evt_closed **out);
+
+/* The watermark now, or INT64_MIN before any event time. */
+int64_t evtime_watermark(const struct evtime *);
+
+#endif
