@@ -182,7 +182,7 @@ evt_closed_free(struct exec_node *en)
  * that node are marked to run in a pass of its own, once per window that
  * closes.  Elements must come from the timestamp stage to the window
  * through element stages only, which keep their arrival order; passes
- * may not nest or meet.
+ * may not nest, meet, or take in a stream from outside.
  */
 static int
 evt_setup(struct exec *x, const char **err)
@@ -211,13 +211,26 @@ evt_setup(struct exec *x, const char **err)
 				if (in != end && x->nodes[in->id - 1].evt_owner != end->id)
 					continue;
 				if (x->nodes[k].evt_owner != 0 || m->op == OP_WINDOW) {
-					snprintf(msg, sizeof msg, "stage %s after two event-time windows is not available in this version yet",
-					    m->stage->desc->name);
+					snprintf(msg, sizeof msg, "stage %s after %s is not available in this version yet",
+					    m->op == OP_WINDOW ? "window" : m->stage->desc->name,
+					    m->op == OP_WINDOW ? "an event-time window" : "two event-time windows");
 					*err = msg;
 					return -1;
 				}
 				x->nodes[k].evt_owner = end->id;
 				break;
+			}
+			/* A union or join with a stream that is not after the
+			 * window would see that stream's batch once per closed
+			 * window, or never. */
+			for (int j = 0; x->nodes[k].evt_owner == end->id && j < m->ninputs; j++) {
+				struct node *in = m->inputs[j];
+				if (in != end && x->nodes[in->id - 1].evt_owner != end->id) {
+					snprintf(msg, sizeof msg, "stage %s of an event-time window with another stream is not available in this version yet",
+					    m->stage->desc->name);
+					*err = msg;
+					return -1;
+				}
 			}
 		}
 	}
