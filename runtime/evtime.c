@@ -364,7 +364,8 @@ evtime_close(struct evtime *e, int all, struct arena *a, struct evt_closed **out
 		result(e, e->open[i], a, &(*out)[i]);
 		ewin_free(e->open[i]);
 	}
-	memmove(e->open, e->open + k, (e->nopen - k) * sizeof *e->open);
+	if (k > 0)
+		memmove(e->open, e->open + k, (e->nopen - k) * sizeof *e->open);
 	e->nopen -= k;
 	return k;
 }
