@@ -9,6 +9,7 @@
  * come before any window is touched, so a bad element is reported once
  * and changes nothing.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,16 @@ struct evtime {
 	int64_t seen;			/* the largest event time so far */
 	struct ewin **open;		/* by end, ascending */
 	size_t nopen, capopen;
+	/* Offered blocks: those waiting for an earlier one, by seq. */
+	pthread_mutex_t lock;
+	struct evt_part *pending;
+	uint64_t next_seq;
+	const struct evt_hooks *hooks;
+	/* Where batches ended: the largest event time before the first
+	 * block of each batch added, for batches the driver has yet to close. */
+	struct mark { uint64_t batch; int64_t seen; } *marks;
+	size_t nmarks, capmarks;
+	uint64_t batch;			/* of the last block added */
 };
 
 static int64_t
@@ -66,6 +77,7 @@ evtime_new(const struct node *window, const struct node *reducer, int64_t batch_
 	if (e->len <= 0)
 		e->len = e->slide;
 	e->seen = INT64_MIN;
+	pthread_mutex_init(&e->lock, NULL);
 	if (reducer != NULL) {
 		e->op = reducer->op;
 		e->red = reducer->op == OP_REDUCEBYKEY || reducer->op == OP_REDUCE ?
@@ -92,18 +104,31 @@ evtime_free(struct evtime *e)
 		return;
 	for (size_t i = 0; i < e->nopen; i++)
 		ewin_free(e->open[i]);
+	while (e->pending != NULL) {
+		struct evt_part *p = e->pending;
+		e->pending = p->next;
+		e->hooks->release(p);
+	}
 	free(e->open);
+	free(e->marks);
+	pthread_mutex_destroy(&e->lock);
 	free(e);
+}
+
+static int64_t
+watermark_of(const struct evtime *e, int64_t seen)
+{
+	int64_t wm;
+
+	if (seen == INT64_MIN || __builtin_sub_overflow(seen, e->lateness, &wm))
+		return INT64_MIN;
+	return wm;
 }
 
 int64_t
 evtime_watermark(const struct evtime *e)
 {
-	int64_t wm;
-
-	if (e->seen == INT64_MIN || __builtin_sub_overflow(e->seen, e->lateness, &wm))
-		return INT64_MIN;
-	return wm;
+	return watermark_of(e, e->seen);
 }
 
 static int64_t
@@ -297,22 +322,60 @@ add_one(struct evtime *e, struct eval *ev, struct value v, int64_t t, int64_t wm
 	ev->ctx.batch_time = saved_time;
 }
 
-void
-evtime_add(struct evtime *e, struct eval *ev, const struct value *v,
+static void
+add_block(struct evtime *e, struct eval *ev, const struct value *v,
     const struct evt_tag *tags, size_t n, int64_t max, evtime_error_fn err, void *arg)
 {
-	int64_t before = e->seen, wm;
+	int64_t before = e->seen;
 
 	for (size_t i = 0; i < n; i++) {
 		int64_t seen = tags[i].seen > before ? tags[i].seen : before;
-		if (seen == INT64_MIN || __builtin_sub_overflow(seen, e->lateness, &wm))
-			wm = INT64_MIN;
-		add_one(e, ev, v[i], tags[i].t, wm, err, arg);
+		add_one(e, ev, v[i], tags[i].t, watermark_of(e, seen), err, arg);
 		if (tags[i].seen > max)
 			max = tags[i].seen;
 	}
 	if (max > e->seen)
 		e->seen = max;
+}
+
+void
+evtime_add(struct evtime *e, struct eval *ev, const struct value *v,
+    const struct evt_tag *tags, size_t n, int64_t max, evtime_error_fn err, void *arg)
+{
+	pthread_mutex_lock(&e->lock);
+	add_block(e, ev, v, tags, n, max, err, arg);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void
+evtime_offer(struct evtime *e, struct evt_part *p, struct eval *ev,
+    const struct evt_hooks *hooks)
+{
+	struct evt_part **pp;
+
+	pthread_mutex_lock(&e->lock);
+	e->hooks = hooks;
+	for (pp = &e->pending; *pp != NULL && (*pp)->seq < p->seq; pp = &(*pp)->next)
+		;
+	p->next = *pp;
+	*pp = p;
+	while (e->pending != NULL && e->pending->seq == e->next_seq) {
+		struct evt_part *q = e->pending;
+		e->pending = q->next;
+		if (q->batch > e->batch) {
+			/* The batches before q's have all their blocks in. */
+			if (e->nmarks == e->capmarks) {
+				e->capmarks = e->capmarks ? e->capmarks * 2 : 8;
+				e->marks = xreallocarray(e->marks, e->capmarks, sizeof *e->marks);
+			}
+			e->marks[e->nmarks++] = (struct mark){ q->batch, e->seen };
+			e->batch = q->batch;
+		}
+		add_block(e, ev, q->v, q->tags, q->n, q->max, hooks->error, q);
+		e->next_seq++;
+		hooks->release(q);
+	}
+	pthread_mutex_unlock(&e->lock);
 }
 
 /* The output form of an accumulator: avg's (sum, count) is the mean. */
@@ -352,10 +415,24 @@ result(const struct evtime *e, struct ewin *w, struct arena *a, struct evt_close
 }
 
 size_t
-evtime_close(struct evtime *e, int all, struct arena *a, struct evt_closed **out)
+evtime_close(struct evtime *e, uint64_t batch, int all, struct arena *a,
+    struct evt_closed **out)
 {
-	int64_t wm = evtime_watermark(e);
-	size_t k = 0;
+	int64_t seen, wm;
+	size_t k = 0, m = 0;
+
+	pthread_mutex_lock(&e->lock);
+	/* Blocks of later batches may be in: the watermark as it was when
+	 * the first of them came. */
+	seen = e->seen;
+	while (m < e->nmarks && e->marks[m].batch <= batch)
+		m++;
+	if (m < e->nmarks)
+		seen = e->marks[m].seen;
+	if (m > 0)
+		memmove(e->marks, e->marks + m, (e->nmarks - m) * sizeof *e->marks);
+	e->nmarks -= m;
+	wm = watermark_of(e, seen);
 
 	while (k < e->nopen && (all || (wm != INT64_MIN && e->open[k]->end <= wm)))
 		k++;
@@ -367,5 +444,6 @@ evtime_close(struct evtime *e, int all, struct arena *a, struct evt_closed **out
 	if (k > 0)
 		memmove(e->open, e->open + k, (e->nopen - k) * sizeof *e->open);
 	e->nopen -= k;
+	pthread_mutex_unlock(&e->lock);
 	return k;
 }

@@ -14,13 +14,24 @@
  * maximum over the blocks before it, and within b it is that maximum and
  * the element's own tag.
  *
+ * Blocks come in one of two ways.  When the window's input is the end of
+ * a source's chain of element stages, workers offer each block as they
+ * finish it (evtime_offer), numbered in the order the source read them
+ * across batches; the block that completes a run of consecutive numbers
+ * adds the run, under the window's lock, and hands each block back to be
+ * freed -- so input is not held until its batch ends, and the adding
+ * overlaps the element stages of later blocks.  Otherwise the driver adds
+ * a batch's parts in order in phase B (evtime_add).  Either way, the
+ * watermark that closes a batch's windows is the one after the last
+ * record of that batch, even when later batches' blocks have been added
+ * already: they cannot have gone into a window that closes earlier.
+ *
  * An open window keeps, when a reducer follows it (reduceByKey,
  * countByValue, count, reduce), that reducer's running result for each of
  * its keys -- not the records -- and otherwise the elements.  Windows
  * live in arenas of their own, freed when they are emitted; the open ones
  * are those whose end is above the watermark, so there are at most
- * (LEN + lateness) / slide + 1 of them.  Only the driver thread calls
- * these.
+ * (LEN + lateness) / slide + 1 of them.
  */
 #ifndef EVTIME_H
 #define EVTIME_H
@@ -50,6 +61,25 @@ struct evt_tag {
 typedef void (*evtime_error_fn)(void *arg, const struct node *stage, const char *reason,
     struct value record);
 
+/* A block offered by a worker: its elements in arrival order, their tags,
+ * and the largest event time the block saw (dropped elements too). */
+struct evt_part {
+	struct evt_part *next;
+	uint64_t seq;		/* the source's blocks, 0, 1, 2, ..., across batches */
+	uint64_t batch;		/* the batch it belongs to */
+	const struct value *v;
+	const struct evt_tag *tags;
+	size_t n;
+	int64_t max;		/* INT64_MIN: none */
+};
+
+/* What to do with an offered block: report a record error (arg is the
+ * part), and free the block once its elements are added. */
+struct evt_hooks {
+	evtime_error_fn error;
+	void (*release)(struct evt_part *);
+};
+
 /* A window closed and emitted: its end, and its result values. */
 struct evt_closed {
 	int64_t end;
@@ -77,12 +107,21 @@ void evtime_add(struct evtime *, struct eval *ev, const struct value *v,
     const struct evt_tag *tags, size_t n, int64_t max, evtime_error_fn err, void *arg);
 
 /*
- * Close the windows the watermark has reached (every open window when
- * all is set: the input has ended), oldest end first.  *out is malloc'd
- * (caller frees it and each items), results are copied into a; returns
- * how many.
+ * From any worker: add part p (the caller's, until hooks->release) after
+ * every block with a smaller seq, and then any offered blocks that were
+ * waiting for it.  ev is the caller's evaluator.
  */
-size_t evtime_close(struct evtime *, int all, struct arena *a, struct evt_closed **out);
+void evtime_offer(struct evtime *, struct evt_part *p, struct eval *ev,
+    const struct evt_hooks *hooks);
+
+/*
+ * Close the windows that the watermark reached by the end of batch
+ * (every open window when all is set: the input has ended), oldest end
+ * first.  *out is malloc'd (caller frees it and each items), results are
+ * copied into a; returns how many.
+ */
+size_t evtime_close(struct evtime *, uint64_t batch, int all, struct arena *a,
+    struct evt_closed **out);
 
 /* The watermark now, or INT64_MIN before any event time. */
 int64_t evtime_watermark(const struct evtime *);

@@ -358,6 +358,16 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 				}
 			}
 		}
+		/* An event-time window right after the chain takes its blocks
+		 * as they are done, in order, rather than at the batch's end. */
+		if (en->end == END_KEEP && last->event_time != NULL && last->noutputs == 1 &&
+		    last->outputs[0]->op == OP_WINDOW && last->outputs[0]->event_time != NULL) {
+			struct node *wn = last->outputs[0];
+			struct node *xn = x->nodes[wn->id - 1].evt != NULL ? wn : wn->outputs[0];
+			en->end = END_EVTIME;
+			en->target = xn;
+			x->nodes[xn->id - 1].evt_fed = 1;
+		}
 	}
 	arena_free(tmp);
 	return x;
@@ -1026,6 +1036,57 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 	pthread_mutex_unlock(&b->batch->lock);
 }
 
+/*
+ * A block whose chain ends at an event-time window: offered to the window
+ * (evtime_offer), which adds it after the source's earlier blocks and
+ * then frees it, so it counts against the buffer only until then.
+ */
+struct evt_hold {
+	struct evt_part part;		/* first: the window hands this back */
+	struct exec *x;
+	struct block *b;
+	struct vec keep;
+};
+
+static void
+evt_hold_error(void *arg, const struct node *stage, const char *reason, struct value record)
+{
+	struct evt_hold *h = arg;
+
+	job_record_error(h->x->job, h->part.batch, stage, reason, record);
+}
+
+static void
+evt_hold_release(struct evt_part *p)
+{
+	struct evt_hold *h = (struct evt_hold *)p;
+
+	job_block_done(h->x->job, h->b->len);
+	free(h->b->data);
+	free(h->b);
+	vec_release(&h->keep);
+	free(h);
+}
+
+static const struct evt_hooks evt_hold_hooks = { evt_hold_error, evt_hold_release };
+
+static void
+evt_offer(struct exec *x, struct block *b, struct run *r)
+{
+	struct evt_hold *h = xcalloc(1, sizeof *h);
+
+	h->x = x;
+	h->b = b;
+	h->keep = r->keep;
+	h->part.seq = b->src_seq;
+	h->part.batch = b->batch->seq;
+	h->part.v = h->keep.v;
+	h->part.tags = h->keep.tags;
+	h->part.n = h->keep.tags != NULL ? h->keep.n : 0;
+	h->part.max = r->evmax;
+	evtime_offer(x->nodes[r->target->id - 1].evt, &h->part, &r->ev, &evt_hold_hooks);
+}
+
 struct block_task {
 	struct exec *x;
 	struct block *b;
@@ -1075,7 +1136,9 @@ block_task(void *arg, int w)
 		for (size_t i = 0; i < b->nvalues; i++)
 			push(&r, 0, b->values[i]);
 	}
-	if (r.end == END_KEEP) {
+	if (r.end == END_EVTIME) {
+		evt_offer(x, b, &r);
+	} else if (r.end == END_KEEP) {
 		/* The kept values may point into the block: it stays, and its
 		 * bytes count against the buffer until the batch is done. */
 		r.keep.seq = b->seq;
@@ -1105,6 +1168,7 @@ exec_submit_block(struct exec *x, struct block *b)
 	t->x = x;
 	t->b = b;
 	b->seq = b->batch->next_block++;
+	b->src_seq = x->nodes[b->source->id - 1].src_blocks++;
 	workers_submit(x->workers, b->batch->tasks, block_task, t);
 }
 
@@ -1653,8 +1717,9 @@ evt_report(void *arg, const struct node *stage, const char *reason, struct value
 
 /*
  * Node n ends an event-time window: hand it the batch's elements, block
- * by block in arrival order, and keep the windows that closed for the
- * pass of the nodes after it (evt_pass).
+ * by block in arrival order (unless the workers have offered them
+ * already), and keep the windows that closed for the pass of the nodes
+ * after it (evt_pass).
  */
 static void
 evt_step(struct exec *x, struct batch *bt, struct node *n)
@@ -1666,13 +1731,13 @@ evt_step(struct exec *x, struct batch *bt, struct node *n)
 	struct run r;
 
 	run_init(&r, x, bt, 0);
-	for (int p = 0; p < in->nparts; p++) {
+	for (int p = 0; !en->evt_fed && p < in->nparts; p++) {
 		struct vec *v = &in->parts[p];
 		evtime_add(en->evt, &r.ev, v->v, v->tags, v->tags != NULL ? v->n : 0, v->evmax,
 		    evt_report, &rp);
 	}
 	evt_closed_free(en);
-	en->nclosed = evtime_close(en->evt, bt->last, bt->arenas[0], &en->closed);
+	en->nclosed = evtime_close(en->evt, bt->seq, bt->last, bt->arenas[0], &en->closed);
 	set_single_part(&bt->nodes[n->id - 1], NULL, 0);
 }
 

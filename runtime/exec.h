@@ -38,6 +38,7 @@ struct block {
 	struct batch *batch;
 	struct node *source;
 	uint64_t seq;			/* order within the batch */
+	uint64_t src_seq;		/* order within its source, across batches */
 	char *data;			/* complete lines, each ending in '\n' */
 	size_t len;
 	const struct value *values;	/* a batches() list */
@@ -106,6 +107,7 @@ enum chain_end {
 	END_STDOUT,	/* feeds the stdout sink after it */
 	END_PRINT,	/* feeds the print sink after it */
 	END_KEEP,	/* keeps its output for the stages after it */
+	END_EVTIME,	/* offers its output to the event-time window after it */
 };
 
 struct exec_node {
@@ -113,7 +115,8 @@ struct exec_node {
 	struct node **chain;		/* sources: the element stages that follow */
 	int nchain;
 	enum chain_end end;
-	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT */
+	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT;
+					 * END_EVTIME: the node with the windows */
 	struct node *chain_last;	/* the chain's last node (or the source) */
 	int in_chain;			/* computed in phase A by a source's chain */
 	struct table *table;		/* join, leftJoin, except with a table */
@@ -136,6 +139,8 @@ struct exec_node {
 	struct evt_closed *closed;
 	size_t nclosed;
 	int evt_owner;
+	int evt_fed;			/* its blocks are offered in phase A */
+	uint64_t src_blocks;		/* sources: blocks submitted so far */
 };
 
 struct exec {
