@@ -7,12 +7,11 @@
  * the elements whose event time falls in it.  The watermark is the
  * largest event time seen so far, in arrival order, minus the lateness: a
  * window closes when the watermark reaches its end.  Arrival order is the
- * order of blocks within a batch (their sequence numbers) and of elements
- * within a block, so the driver, taking a batch's blocks in that order,
- * finds the watermark each element met on arrival exactly, however the
- * blocks were spread over workers: the watermark before block b is the
- * maximum over the blocks before it, and within b it is that maximum and
- * the element's own tag.
+ * order of blocks (their sequence numbers) and of elements within a
+ * block, so adding blocks in that order finds the watermark each element
+ * met on arrival exactly, however the blocks were spread over workers:
+ * the watermark before block b is the maximum over the blocks before it,
+ * and within b it is that maximum and the element's own tag.
  *
  * Blocks come in one of two ways.  When the window's input is the end of
  * a source's chain of element stages, workers offer each block as they
