@@ -19,6 +19,8 @@
 #include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"
 
+#define EVT_SPAN_MAX (INT64_C(1) << 61)
+
 struct ewin {
 	int64_t end;
 	struct arena *arena;
@@ -76,6 +78,11 @@ evtime_new(const struct node *window, const struct node *reducer, int64_t batch_
 		e->slide = batch_ms;
 	if (e->len <= 0)
 		e->len = e->slide;
+	/* Past 2^61 ms (73 million years) a window is as good as endless;
+	 * the bound keeps every end and sum of ends within int64. */
+	e->len = e->len < EVT_SPAN_MAX ? e->len : EVT_SPAN_MAX;
+	e->slide = e->slide < EVT_SPAN_MAX ? e->slide : EVT_SPAN_MAX;
+	e->lateness = e->lateness < EVT_SPAN_MAX ? e->lateness : EVT_SPAN_MAX;
 	e->seen = INT64_MIN;
 	pthread_mutex_init(&e->lock, NULL);
 	if (reducer != NULL) {
@@ -123,12 +130,6 @@ watermark_of(const struct evtime *e, int64_t seen)
 	if (seen == INT64_MIN || __builtin_sub_overflow(seen, e->lateness, &wm))
 		return INT64_MIN;
 	return wm;
-}
-
-int64_t
-evtime_watermark(const struct evtime *e)
-{
-	return watermark_of(e, e->seen);
 }
 
 static int64_t

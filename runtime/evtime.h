@@ -122,7 +122,4 @@ void evtime_offer(struct evtime *, struct evt_part *p, struct eval *ev,
 size_t evtime_close(struct evtime *, uint64_t batch, int all, struct arena *a,
     struct evt_closed **out);
 
-/* The watermark now, or INT64_MIN before any event time. */
-int64_t evtime_watermark(const struct evtime *);
-
 #endif
