@@ -50,17 +50,18 @@ def windows_of(t, length, slide):
     return ends
 
 
-def run(records, length, slide, lateness, nbatches):
+def run(records, length, slide, lateness, nbatches, dropped=None):
     """records: (batch, time, key, value) in arrival order.  Returns the
     windows as {end: (batch closed in, [(key, value), ...])} and the number
-    of late records."""
+    of late records.  A record for which dropped(value) is true is dropped
+    on its way to the window: it moves the watermark, and that is all."""
     seen = None
     content = {}
     closed = {}
     late = 0
     for b, t, k, v in records:
         wm = None if seen is None else seen - lateness
-        ends = windows_of(t, length, slide)
+        ends = [] if dropped and dropped(v) else windows_of(t, length, slide)
         live = [e for e in ends if wm is None or e > wm]
         if ends and not live:
             late += 1
@@ -136,8 +137,16 @@ def case(rnd, out, num):
     kind = rnd.choice(["byKey", "byKey", "byKey", "countByValue", "count", "reduce", "plain"])
     red_name, red = rnd.choice(REDUCERS)
     late_clause = " lateness %dms" % lateness if lateness else ""
-    head = "batch %dms\nbatches(%s)\n  | timestamp _[0]%s | map (_[1], _[2])\n" % (
-        batch, ", ".join(lists), late_clause)
+    # Some cases drop records between the timestamp and the window (they
+    # still move the watermark); some read the timestamped stream twice, so
+    # the window takes its blocks in phase B instead of from the workers.
+    drop = rnd.random() < 0.3
+    twice = rnd.random() < 0.3
+    head = "batch %dms\n%sbatches(%s)\n  | timestamp _[0]%s%s | map (_[1], _[2])\n" % (
+        batch, "let ev = " if twice else "", ", ".join(lists), late_clause,
+        " | filter _[2] % 5 != 0" if drop else "")
+    if twice:
+        head += "ev | filter false | stdout\nev\n"
     pre = {"countByValue": "  | map (k, v) => k\n", "reduce": "  | map (k, v) => v\n"}.get(kind, "")
     win = "  | window %dms slide %dms\n" % (length, slide)
     stage = {
@@ -148,7 +157,8 @@ def case(rnd, out, num):
         "plain": "  | map (k, v) => (batchTime(), k, v)",
     }[kind]
     script = head + pre + win + stage + "\n  | sort\n  | print 100000\n"
-    wins, late = run(records, length, slide, lateness, nbatches)
+    wins, late = run(records, length, slide, lateness, nbatches,
+                     (lambda v: v % 5 == 0) if drop else None)
     text = []
     for b in range(nbatches):
         ends = sorted(e for e, (cb, _) in wins.items() if cb == b)
