@@ -281,6 +281,8 @@ reject(struct evtime *e, struct eval *ev, struct value v)
 	return NULL;
 }
 
+/* Element v, of event time t, arrived when the watermark was wm: into
+ * its windows that are still open, or reported late when none is. */
 static void
 add_one(struct evtime *e, struct eval *ev, struct value v, int64_t t, int64_t wm,
     evtime_error_fn err, void *arg)
@@ -323,6 +325,8 @@ add_one(struct evtime *e, struct eval *ev, struct value v, int64_t t, int64_t wm
 	ev->ctx.batch_time = saved_time;
 }
 
+/* One block, in order: each element meets the largest event time of the
+ * blocks before and of its own tag.  The caller holds the lock. */
 static void
 add_block(struct evtime *e, struct eval *ev, const struct value *v,
     const struct evt_tag *tags, size_t n, int64_t max, evtime_error_fn err, void *arg)
@@ -388,6 +392,7 @@ finish(const struct evtime *e, struct value acc, int64_t aux)
 	return acc;
 }
 
+/* What a closed window gives the stages after it, copied into a. */
 static void
 result(const struct evtime *e, struct ewin *w, struct arena *a, struct evt_closed *c)
 {
