@@ -1046,6 +1046,7 @@ struct evt_hold {
 	struct exec *x;
 	struct block *b;
 	struct vec keep;
+	struct arena *arena;		/* what the chain made of the block */
 };
 
 static void
@@ -1065,18 +1066,20 @@ evt_hold_release(struct evt_part *p)
 	free(h->b->data);
 	free(h->b);
 	vec_release(&h->keep);
+	arena_free(h->arena);
 	free(h);
 }
 
 static const struct evt_hooks evt_hold_hooks = { evt_hold_error, evt_hold_release };
 
 static void
-evt_offer(struct exec *x, struct block *b, struct run *r)
+evt_offer(struct exec *x, struct block *b, struct run *r, struct arena *arena)
 {
 	struct evt_hold *h = xcalloc(1, sizeof *h);
 
 	h->x = x;
 	h->b = b;
+	h->arena = arena;
 	h->keep = r->keep;
 	h->part.seq = b->src_seq;
 	h->part.batch = b->batch->seq;
@@ -1101,7 +1104,17 @@ block_task(void *arg, int w)
 	struct exec_node *en = &x->nodes[b->source->id - 1];
 	struct run r;
 	size_t bytes = b->len;
+	struct arena *own = NULL, *batch_arena = b->batch->arenas[w];
 
+	/* Before an event-time window, what the chain makes of a block is
+	 * needed only until the window has taken the block: it goes into an
+	 * arena of the block's own (this worker's arena of the batch is
+	 * swapped for it meanwhile; no one else uses it in phase A), so a
+	 * fast replay does not pile a whole batch's values up. */
+	if (en->end == END_EVTIME) {
+		own = arena_new(0);
+		b->batch->arenas[w] = own;
+	}
 	run_init(&r, x, b->batch, w);
 	r.en = en;
 	r.chain = en->chain;
@@ -1137,7 +1150,9 @@ block_task(void *arg, int w)
 			push(&r, 0, b->values[i]);
 	}
 	if (r.end == END_EVTIME) {
-		evt_offer(x, b, &r);
+		b->batch->arenas[w] = batch_arena;
+		r.ev.ctx.arena = batch_arena;
+		evt_offer(x, b, &r, own);
 	} else if (r.end == END_KEEP) {
 		/* The kept values may point into the block: it stays, and its
 		 * bytes count against the buffer until the batch is done. */
