@@ -464,7 +464,10 @@ plan_explain_text(const struct plan *plan)
 		strbuf_addc(&sb, '\n');
 		if (n->let_name != NULL)
 			strbuf_addf(&sb, "    let %s, read by %d\n", n->let_name, n->noutputs);
-		if (n->window != NULL) {
+		if (n->window != NULL && n->window->event_time != NULL) {
+			strbuf_addf(&sb, "    per event-time window #%d: a running result for each open window\n",
+			    n->window->id);
+		} else if (n->window != NULL) {
 			strbuf_addf(&sb, "    incremental over the window #%d: %s\n", n->window->id,
 			    n->wplan == WPLAN_INVERSE ?
 			    "adds the newest batch, subtracts the batch that left" :
@@ -516,7 +519,9 @@ plan_explain_dot(const struct plan *plan)
 
 		strbuf_reset(&label);
 		node_label(&label, n);
-		if (n->window != NULL)
+		if (n->window != NULL && n->window->event_time != NULL)
+			strbuf_adds(&label, "\n(per event-time window)");
+		else if (n->window != NULL)
 			strbuf_adds(&label, n->wplan == WPLAN_INVERSE ?
 			    "\n(incremental: inverse)" : "\n(incremental: partials)");
 		if (n->let_name != NULL)

@@ -14,11 +14,13 @@
  * separately), and each word is hashed once into the worker's partial
  * map, which copies a key only the first time it sees it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eval.h"
+#include "evtime.h"
 #include "exec.h"
 #include "job.h"
 #include "keymap.h"
@@ -47,11 +49,25 @@ vec_push(struct vec *v, struct value x)
 	v->v[v->n++] = x;
 }
 
+/* Push x with its event time: tags grow with the values. */
+static void
+vec_push_tag(struct vec *v, struct value x, struct evt_tag tag)
+{
+	if (v->n == v->cap || v->tags == NULL) {
+		size_t cap = v->n == v->cap ? (v->cap ? v->cap * 2 : 64) : v->cap;
+		v->tags = xreallocarray(v->tags, cap, sizeof *v->tags);
+	}
+	v->tags[v->n] = tag;
+	vec_push(v, x);
+}
+
 static void
 vec_release(struct vec *v)
 {
 	free(v->v);
+	free(v->tags);
 	v->v = NULL;
+	v->tags = NULL;
 	v->n = v->cap = 0;
 }
 
@@ -115,7 +131,7 @@ unsupported(const struct node *n)
 	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
 		return NULL;	/* a table, or a let stream (finish_stream_join) */
 	case OP_WINDOW:
-		return n->event_time != NULL ? "event-time window" : NULL;
+		return NULL;
 	case OP_STATE:
 		return NULL;
 	default:
@@ -146,6 +162,79 @@ prepare_stage(struct exec *x, struct stage *st)
 		for (int j = 0; j < st->args[i].nitems; j++)
 			if (eval_prepare(st->args[i].items[j], x->opt, lookup_table, x) != 0)
 				return -1;
+	}
+	return 0;
+}
+
+/* ---- event time ---- */
+
+static void
+evt_closed_free(struct exec_node *en)
+{
+	for (size_t k = 0; k < en->nclosed; k++)
+		free(en->closed[k].items);
+	free(en->closed);
+	en->closed = NULL;
+	en->nclosed = 0;
+}
+
+/*
+ * Event-time windows: the node that ends each one (the reducer right
+ * after it, or the window itself) keeps its windows, and the nodes after
+ * that node are marked to run in a pass of its own, once per window that
+ * closes.  Elements must come from the timestamp stage to the window
+ * through element stages only, which keep their arrival order; passes
+ * may not nest, meet, or take in a stream from outside.
+ */
+static int
+evt_setup(struct exec *x, const char **err)
+{
+	static char msg[160];
+	struct plan *plan = x->plan;
+
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct node *w = plan->nodes[i], *end, *p;
+		if (w->op != OP_WINDOW || w->event_time == NULL)
+			continue;
+		for (p = w->inputs[0]; p != w->event_time; p = p->inputs[0]) {
+			if (!is_narrow_node(p)) {
+				snprintf(msg, sizeof msg, "stage event-time window after %s is not available in this version yet",
+				    p->stage->desc->name);
+				*err = msg;
+				return -1;
+			}
+		}
+		end = w->noutputs == 1 && w->outputs[0]->window == w ? w->outputs[0] : w;
+		x->nodes[end->id - 1].evt = evtime_new(w, end != w ? end : NULL, plan->settings.batch_ms);
+		for (int k = end->id; k < plan->nnodes; k++) {
+			struct node *m = plan->nodes[k];
+			for (int j = 0; j < m->ninputs; j++) {
+				struct node *in = m->inputs[j];
+				if (in != end && x->nodes[in->id - 1].evt_owner != end->id)
+					continue;
+				if (x->nodes[k].evt_owner != 0 || m->op == OP_WINDOW) {
+					snprintf(msg, sizeof msg, "stage %s after %s is not available in this version yet",
+					    m->op == OP_WINDOW ? "window" : m->stage->desc->name,
+					    m->op == OP_WINDOW ? "an event-time window" : "two event-time windows");
+					*err = msg;
+					return -1;
+				}
+				x->nodes[k].evt_owner = end->id;
+				break;
+			}
+			/* A union or join with a stream that is not after the
+			 * window would see that stream's batch once per closed
+			 * window, or never. */
+			for (int j = 0; x->nodes[k].evt_owner == end->id && j < m->ninputs; j++) {
+				struct node *in = m->inputs[j];
+				if (in != end && x->nodes[in->id - 1].evt_owner != end->id) {
+					snprintf(msg, sizeof msg, "stage %s of an event-time window with another stream is not available in this version yet",
+					    m->stage->desc->name);
+					*err = msg;
+					return -1;
+				}
+			}
+		}
 	}
 	return 0;
 }
@@ -216,8 +305,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		struct node *n = plan->nodes[i];
 		struct node *wn = n->window != NULL ? n->window :
 		    n->op == OP_WINDOW && !(n->noutputs == 1 && n->outputs[0]->window == n) ? n : NULL;
-		if (wn == NULL)
-			continue;
+		if (wn == NULL || wn->event_time != NULL)
+			continue;	/* event time: evt_setup */
 		int64_t len = wn->stage->args[0].i, slide = plan->settings.batch_ms;
 		for (int j = 0; j < 5 && wn->stage->desc->clauses[j].word != NULL; j++)
 			if (strcmp(wn->stage->desc->clauses[j].word, "slide") == 0 &&
@@ -227,6 +316,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		    (int)(len / plan->settings.batch_ms), n->window != NULL ? n->wplan : WPLAN_NONE);
 		x->nodes[i].slide_ms = slide;
 	}
+	if (evt_setup(x, err) != 0)
+		goto fail;
 	/* Chains: from each source, the element stages with one input each. */
 	for (int i = 0; i < plan->nnodes; i++) {
 		struct exec_node *en = &x->nodes[i];
@@ -278,6 +369,16 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 				}
 			}
 		}
+		/* An event-time window right after the chain takes its blocks
+		 * as they are done, in order, rather than at the batch's end. */
+		if (en->end == END_KEEP && last->event_time != NULL && last->noutputs == 1 &&
+		    last->outputs[0]->op == OP_WINDOW && last->outputs[0]->event_time != NULL) {
+			struct node *wn = last->outputs[0];
+			struct node *xn = x->nodes[wn->id - 1].evt != NULL ? wn : wn->outputs[0];
+			en->end = END_EVTIME;
+			en->target = xn;
+			x->nodes[xn->id - 1].evt_fed = 1;
+		}
 	}
 	arena_free(tmp);
 	return x;
@@ -298,6 +399,8 @@ exec_free(struct exec *x)
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		free(x->nodes[i].chain);
 		window_free(x->nodes[i].win);
+		evtime_free(x->nodes[i].evt);
+		evt_closed_free(&x->nodes[i]);
 		state_free(x->nodes[i].state);
 		filesink_free(x->nodes[i].file);
 		tcpsink_free(x->nodes[i].tcp);
@@ -415,6 +518,9 @@ struct run {
 	struct vec keep;
 	struct strbuf out;
 	uint64_t pos;			/* position of the record, for first/last */
+	int64_t evt;			/* the element's event time */
+	int64_t evmax;			/* the largest event time met so far */
+	int tagging;			/* keep event times with the values */
 };
 
 static void
@@ -455,7 +561,10 @@ terminal(struct run *r, struct value v)
 		break;
 	}
 	default:
-		vec_push(&r->keep, v);
+		if (r->tagging)
+			vec_push_tag(&r->keep, v, (struct evt_tag){ r->evt, r->evmax });
+		else
+			vec_push(&r->keep, v);
 		break;
 	}
 	r->pos++;
@@ -617,6 +726,17 @@ apply(struct run *r, struct node *n, int i, struct value v)
 			record_error(r, n, v);
 			return;
 		}
+		if (!(value_as_double(out) >= -(double)EVT_LIMIT &&
+		    value_as_double(out) <= (double)EVT_LIMIT)) {
+			builtin_error(&r->ev.ctx, "timestamp %g is out of range (epoch ms, at most 8.64e15 either way)",
+			    value_as_double(out));
+			record_error(r, n, v);
+			return;
+		}
+		/* Milliseconds: a fraction rounds down. */
+		r->evt = out.type == VT_INT ? out.u.i : (int64_t)floor(out.u.d);
+		if (r->evt > r->evmax)
+			r->evmax = r->evt;
 		push(r, i + 1, v);
 		return;
 	default:
@@ -645,6 +765,7 @@ run_init(struct run *r, struct exec *x, struct batch *bt, int w)
 	r->ev.ctx.arena = bt->arenas[w];
 	r->ev.ctx.batch_time = bt->time;
 	r->ev.tables = bt->tables;
+	r->evmax = INT64_MIN;
 }
 
 /* ---- combining ---- */
@@ -935,6 +1056,60 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 	pthread_mutex_unlock(&b->batch->lock);
 }
 
+/*
+ * A block whose chain ends at an event-time window: offered to the window
+ * (evtime_offer), which adds it after the source's earlier blocks and
+ * then frees it, so it counts against the buffer only until then.
+ */
+struct evt_hold {
+	struct evt_part part;		/* first: the window hands this back */
+	struct exec *x;
+	struct block *b;
+	struct vec keep;
+	struct arena *arena;		/* what the chain made of the block */
+};
+
+static void
+evt_hold_error(void *arg, const struct node *stage, const char *reason, struct value record)
+{
+	struct evt_hold *h = arg;
+
+	job_record_error(h->x->job, h->part.batch, stage, reason, record);
+}
+
+static void
+evt_hold_release(struct evt_part *p)
+{
+	struct evt_hold *h = (struct evt_hold *)p;
+
+	job_block_done(h->x->job, h->b->len);
+	free(h->b->data);
+	free(h->b);
+	vec_release(&h->keep);
+	arena_free(h->arena);
+	free(h);
+}
+
+static const struct evt_hooks evt_hold_hooks = { evt_hold_error, evt_hold_release };
+
+static void
+evt_offer(struct exec *x, struct block *b, struct run *r, struct arena *arena)
+{
+	struct evt_hold *h = xcalloc(1, sizeof *h);
+
+	h->x = x;
+	h->b = b;
+	h->arena = arena;
+	h->keep = r->keep;
+	h->part.seq = b->src_seq;
+	h->part.batch = b->batch->seq;
+	h->part.v = h->keep.v;
+	h->part.tags = h->keep.tags;
+	h->part.n = h->keep.tags != NULL ? h->keep.n : 0;
+	h->part.max = r->evmax;
+	evtime_offer(x->nodes[r->target->id - 1].evt, &h->part, &r->ev, &evt_hold_hooks);
+}
+
 struct block_task {
 	struct exec *x;
 	struct block *b;
@@ -949,7 +1124,17 @@ block_task(void *arg, int w)
 	struct exec_node *en = &x->nodes[b->source->id - 1];
 	struct run r;
 	size_t bytes = b->len;
+	struct arena *own = NULL, *batch_arena = b->batch->arenas[w];
 
+	/* Before an event-time window, what the chain makes of a block is
+	 * needed only until the window has taken the block: it goes into an
+	 * arena of the block's own (this worker's arena of the batch is
+	 * swapped for it meanwhile; no one else uses it in phase A), so a
+	 * fast replay does not pile a whole batch's values up. */
+	if (en->end == END_EVTIME) {
+		own = arena_new(0);
+		b->batch->arenas[w] = own;
+	}
 	run_init(&r, x, b->batch, w);
 	r.en = en;
 	r.chain = en->chain;
@@ -957,6 +1142,7 @@ block_task(void *arg, int w)
 	r.end = en->end;
 	r.target = en->target;
 	r.pos = b->seq << 32;
+	r.tagging = en->chain_last->event_time != NULL;
 	if (b->data != NULL && en->split_count) {
 		split_count_block(&r, b, en->split_sep, en->kv_const);
 	} else if (b->data != NULL) {
@@ -983,11 +1169,16 @@ block_task(void *arg, int w)
 		for (size_t i = 0; i < b->nvalues; i++)
 			push(&r, 0, b->values[i]);
 	}
-	if (r.end == END_KEEP) {
+	if (r.end == END_EVTIME) {
+		b->batch->arenas[w] = batch_arena;
+		r.ev.ctx.arena = batch_arena;
+		evt_offer(x, b, &r, own);
+	} else if (r.end == END_KEEP) {
 		/* The kept values may point into the block: it stays, and its
 		 * bytes count against the buffer until the batch is done. */
 		job_block_kept(x->job, bytes);
 		r.keep.seq = b->seq;
+		r.keep.evmax = r.evmax;
 		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
 		pthread_mutex_lock(&b->batch->lock);
 		b->next = b->batch->kept;
@@ -1014,6 +1205,7 @@ exec_submit_block(struct exec *x, struct block *b)
 	t->x = x;
 	t->b = b;
 	b->seq = b->batch->next_block++;
+	b->src_seq = x->nodes[b->source->id - 1].src_blocks++;
 	workers_submit(x->workers, b->batch->tasks, block_task, t);
 }
 
@@ -1191,8 +1383,20 @@ narrow_task(void *arg, int w)
 	r.chain = chain;
 	r.nchain = 1;
 	r.end = END_KEEP;
-	for (size_t i = 0; i < t->in->n; i++)
+	/* Event times go along: a timestamp stage makes them, others pass
+	 * on those of their input. */
+	int timed_in = t->n->inputs[0]->event_time != NULL;
+	r.tagging = t->n->event_time != NULL &&
+	    (t->n->op == OP_TIMESTAMP || (timed_in && t->in->tags != NULL));
+	for (size_t i = 0; i < t->in->n; i++) {
+		if (t->in->tags != NULL) {
+			r.evt = t->in->tags[i].t;
+			if (t->n->op != OP_TIMESTAMP)
+				r.evmax = t->in->tags[i].seen;
+		}
 		push(&r, 0, t->in->v[i]);
+	}
+	r.keep.evmax = t->n->op == OP_TIMESTAMP ? r.evmax : timed_in ? t->in->evmax : INT64_MIN;
 	*t->out = r.keep;
 	free(t);
 }
@@ -1687,18 +1891,164 @@ window_step(struct exec *x, struct batch *bt, struct node *n)
 	set_single_part(ns, out, nout);
 }
 
-void
-exec_finish_batch(struct exec *x, struct batch *bt)
-{
-	struct task_group *g = task_group_new();
+/* ---- event time, in phase B ---- */
 
-	task_group_wait(bt->tasks);
+struct evt_report {
+	struct exec *x;
+	struct batch *bt;
+};
+
+static void
+evt_report(void *arg, const struct node *stage, const char *reason, struct value record)
+{
+	struct evt_report *rp = arg;
+
+	job_record_error(rp->x->job, rp->bt->seq, stage, reason, record);
+}
+
+/*
+ * Node n ends an event-time window: hand it the batch's elements, block
+ * by block in arrival order (unless the workers have offered them
+ * already), and keep the windows that closed for the pass of the nodes
+ * after it (evt_pass).
+ */
+static void
+evt_step(struct exec *x, struct batch *bt, struct node *n)
+{
+	struct exec_node *en = &x->nodes[n->id - 1];
+	struct node *w = n->op == OP_WINDOW ? n : n->window;
+	struct node_state *in = &bt->nodes[w->inputs[0]->id - 1];
+	struct evt_report rp = { x, bt };
+	struct run r;
+
+	run_init(&r, x, bt, 0);
+	for (int p = 0; !en->evt_fed && p < in->nparts; p++) {
+		struct vec *v = &in->parts[p];
+		evtime_add(en->evt, &r.ev, v->v, v->tags, v->tags != NULL ? v->n : 0, v->evmax,
+		    evt_report, &rp);
+	}
+	evt_closed_free(en);
+	en->nclosed = evtime_close(en->evt, bt->seq, bt->last, bt->arenas[0], &en->closed);
+	set_single_part(&bt->nodes[n->id - 1], NULL, 0);
+}
+
+/* Empty node i's output and partials, for the next closed window. */
+static void
+node_state_clear(struct exec *x, struct batch *bt, int i)
+{
+	struct node_state *ns = &bt->nodes[i];
+
+	for (int p = 0; p < ns->nparts; p++)
+		vec_release(&ns->parts[p]);
+	free(ns->parts);
+	ns->parts = NULL;
+	ns->nparts = 0;
+	ns->done = ns->silent = 0;
+	if (ns->partials == NULL)
+		return;
+	for (int w = 0; w < x->nworkers; w++) {
+		keymap_release(&ns->partials[w]);
+		keymap_init(&ns->partials[w], bt->arenas[w], 1);
+		strcount_release(&ns->counts_str[w]);
+		strcount_init(&ns->counts_str[w], bt->arenas[w]);
+		vec_release(&ns->samples[w]);
+		ns->acc[w] = value_null();
+		ns->acc_pos[w] = 0;
+		ns->acc_set[w] = 0;
+		ns->counts[w] = 0;
+	}
+}
+
+static int
+feeds_sink(const struct node *n)
+{
+	for (int k = 0; k < n->noutputs; k++)
+		if (n->outputs[k]->stage->desc->role == ROLE_SINK)
+			return 1;
+	return 0;
+}
+
+enum pass { PASS_ALL, PASS_STAGES, PASS_SINKS };
+
+static void finish_nodes(struct exec *, struct batch *, struct task_group *, int owner,
+    enum pass);
+
+/*
+ * The nodes after event-time window node n run once per window that
+ * closed in this batch, oldest first, with batchTime() the window's end;
+ * their sinks run once, over what all the windows gave, so print shows
+ * one banner per batch.  No window closed: they do not run, as between a
+ * window's slides -- except on the last batch when a state stage is
+ * among them, so that its emit final still comes.
+ */
+static void
+evt_pass(struct exec *x, struct batch *bt, struct task_group *g, struct node *n)
+{
+	struct exec_node *en = &x->nodes[n->id - 1];
+	int nn = x->plan->nnodes, owner = n->id, last = bt->last, has_state = 0;
+	int64_t time = bt->time;
+	size_t runs = en->nclosed;
+	struct vec *acc;
+
+	for (int i = 0; i < nn; i++)
+		if (x->nodes[i].evt_owner == owner && x->plan->nodes[i]->op == OP_STATE)
+			has_state = 1;
+	if (runs == 0 && last && has_state)
+		runs = 1;
+	if (runs == 0)
+		return;
+	acc = xcalloc((size_t)nn, sizeof *acc);
+	for (size_t k = 0; k < runs; k++) {
+		for (int i = 0; i < nn; i++)
+			if (x->nodes[i].evt_owner == owner)
+				node_state_clear(x, bt, i);
+		if (k < en->nclosed) {
+			set_single_part(&bt->nodes[n->id - 1], en->closed[k].items, en->closed[k].n);
+			en->closed[k].items = NULL;
+			bt->time = en->closed[k].end;
+		} else
+			set_single_part(&bt->nodes[n->id - 1], NULL, 0);
+		bt->last = last && k == runs - 1;
+		finish_nodes(x, bt, g, owner, PASS_STAGES);
+		for (int i = 0; i < nn; i++) {
+			struct node_state *ms = &bt->nodes[i];
+			if ((i != owner - 1 && x->nodes[i].evt_owner != owner) ||
+			    !feeds_sink(x->plan->nodes[i]) || ms->silent)
+				continue;
+			for (int p = 0; p < ms->nparts; p++)
+				for (size_t j = 0; j < ms->parts[p].n; j++)
+					vec_push(&acc[i], ms->parts[p].v[j]);
+		}
+	}
+	bt->time = time;
+	bt->last = last;
+	for (int i = 0; i < nn; i++) {
+		if ((i != owner - 1 && x->nodes[i].evt_owner != owner) || !feeds_sink(x->plan->nodes[i]))
+			continue;
+		set_single_part(&bt->nodes[i], acc[i].v, acc[i].n);
+		bt->nodes[i].silent = 0;
+	}
+	free(acc);
+	finish_nodes(x, bt, g, owner, PASS_SINKS);
+}
+
+/*
+ * Finish the nodes of one pass: the batch's own (owner 0), or those after
+ * an event-time window (owner: the node that ends it), either its stages
+ * for one closed window or its sinks.
+ */
+static void
+finish_nodes(struct exec *x, struct batch *bt, struct task_group *g, int owner, enum pass pass)
+{
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		struct node *n = x->plan->nodes[i];
 		struct exec_node *en = &x->nodes[i];
 		struct node_state *ns = &bt->nodes[i];
 		enum op_role role = n->stage->desc->role;
 
+		if (en->evt_owner != owner ||
+		    (role == ROLE_SINK ? pass == PASS_STAGES : pass == PASS_SINKS))
+			continue;
 		/* Downstream of a window between its slides, nothing happens. */
 		for (int k = 0; k < n->ninputs; k++)
 			if (bt->nodes[n->inputs[k]->id - 1].silent)
@@ -1726,6 +2076,12 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			continue;
 		}
 		struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+		if (en->evt != NULL) {
+			evt_step(x, bt, n);
+			continue;
+		}
+		if (n->op == OP_WINDOW && n->event_time != NULL)
+			continue;	/* the reducer after it takes the elements */
 		if (n->op == OP_STATE) {
 			finish_state(x, bt, n, in, ns, g);
 			continue;
@@ -1778,6 +2134,18 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 			task_group_wait(g);
 		}
 	}
+}
+
+void
+exec_finish_batch(struct exec *x, struct batch *bt)
+{
+	struct task_group *g = task_group_new();
+
+	task_group_wait(bt->tasks);
+	finish_nodes(x, bt, g, 0, PASS_ALL);
+	for (int i = 0; i < x->plan->nnodes; i++)
+		if (x->nodes[i].evt != NULL)
+			evt_pass(x, bt, g, x->plan->nodes[i]);
 	task_group_free(g);
 }
 

@@ -23,6 +23,9 @@
 #include "stdlib/value.h"
 
 struct arena;
+struct evt_closed;
+struct evt_tag;
+struct evtime;
 struct job;
 struct keymap;
 struct table;
@@ -37,6 +40,7 @@ struct block {
 	struct batch *batch;
 	struct node *source;
 	uint64_t seq;			/* order within the batch */
+	uint64_t src_seq;		/* order within its source, across batches */
 	char *data;			/* complete lines, each ending in '\n' */
 	size_t len;
 	const struct value *values;	/* a batches() list */
@@ -49,6 +53,8 @@ struct vec {
 	struct value *v;
 	size_t n, cap;
 	uint64_t seq;			/* kept parts stay in block order */
+	struct evt_tag *tags;		/* after a timestamp stage: event times */
+	int64_t evmax;			/* ... and the largest the part saw */
 };
 
 /* What a node holds during a batch. */
@@ -105,6 +111,7 @@ enum chain_end {
 	END_STDOUT,	/* feeds the stdout sink after it */
 	END_PRINT,	/* feeds the print sink after it */
 	END_KEEP,	/* keeps its output for the stages after it */
+	END_EVTIME,	/* offers its output to the event-time window after it */
 };
 
 struct exec_node {
@@ -112,7 +119,8 @@ struct exec_node {
 	struct node **chain;		/* sources: the element stages that follow */
 	int nchain;
 	enum chain_end end;
-	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT */
+	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT;
+					 * END_EVTIME: the node with the windows */
 	struct node *chain_last;	/* the chain's last node (or the source) */
 	int in_chain;			/* computed in phase A by a source's chain */
 	struct table_slot *table;	/* join, leftJoin, except with a table */
@@ -128,6 +136,16 @@ struct exec_node {
 					 * split(_, "c") and that map: a fused loop */
 	char split_sep;
 	int fed;			/* a keyed stage fed in phase A */
+	/* Event time: the node that ends an event-time window (the window,
+	 * or the reducer after it) keeps its windows and the ones that
+	 * closed in this batch; the nodes after it run once per closed
+	 * window, in a pass of their own (evt_owner: that node's id). */
+	struct evtime *evt;
+	struct evt_closed *closed;
+	size_t nclosed;
+	int evt_owner;
+	int evt_fed;			/* its blocks are offered in phase A */
+	uint64_t src_blocks;		/* sources: blocks submitted so far */
 };
 
 struct exec {

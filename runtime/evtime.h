@@ -1,0 +1,125 @@
+/*
+ * evtime.h: event-time windows (SPEC 1.7).
+ *
+ * After a timestamp stage every element carries its event time (epoch
+ * ms) and the largest event time its block had seen up to and including
+ * it.  A window [end - LEN, end), its end a multiple of the slide, holds
+ * the elements whose event time falls in it.  The watermark is the
+ * largest event time seen so far, in arrival order, minus the lateness: a
+ * window closes when the watermark reaches its end.  Arrival order is the
+ * order of blocks (their sequence numbers) and of elements within a
+ * block, so adding blocks in that order finds the watermark each element
+ * met on arrival exactly, however the blocks were spread over workers:
+ * the watermark before block b is the maximum over the blocks before it,
+ * and within b it is that maximum and the element's own tag.
+ *
+ * Blocks come in one of two ways.  When the window's input is the end of
+ * a source's chain of element stages, workers offer each block as they
+ * finish it (evtime_offer), numbered in the order the source read them
+ * across batches; the block that completes a run of consecutive numbers
+ * adds the run, under the window's lock, and hands each block back to be
+ * freed -- so input is not held until its batch ends, and the adding
+ * overlaps the element stages of later blocks.  Otherwise the driver adds
+ * a batch's parts in order in phase B (evtime_add).  Either way, the
+ * watermark that closes a batch's windows is the one after the last
+ * record of that batch, even when later batches' blocks have been added
+ * already: they cannot have gone into a window that closes earlier.
+ *
+ * An open window keeps, when a reducer follows it (reduceByKey,
+ * countByValue, count, reduce), that reducer's running result for each of
+ * its keys -- not the records -- and otherwise the elements.  Windows
+ * live in arenas of their own, freed when they are emitted; the open ones
+ * are those whose end is above the watermark, so there are at most
+ * (LEN + lateness) / slide + 1 of them.
+ */
+#ifndef EVTIME_H
+#define EVTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/plan.h"
+#include "stdlib/value.h"
+
+struct arena;
+struct eval;
+struct evtime;
+
+/* An element's event time, and the largest its block had seen with it. */
+struct evt_tag {
+	int64_t t;
+	int64_t seen;
+};
+
+/* Event times outside +-EVT_LIMIT (the range of a JavaScript Date) are a
+ * record error, so that window ends never overflow. */
+#define EVT_LIMIT INT64_C(8640000000000000)
+
+/* A record error met while adding: the stage it belongs to, why, and the
+ * record (an element, or a key and value). */
+typedef void (*evtime_error_fn)(void *arg, const struct node *stage, const char *reason,
+    struct value record);
+
+/* A block offered by a worker: its elements in arrival order, their tags,
+ * and the largest event time the block saw (dropped elements too). */
+struct evt_part {
+	struct evt_part *next;
+	uint64_t seq;		/* the source's blocks, 0, 1, 2, ..., across batches */
+	uint64_t batch;		/* the batch it belongs to */
+	const struct value *v;
+	const struct evt_tag *tags;
+	size_t n;
+	int64_t max;		/* INT64_MIN: none */
+};
+
+/* What to do with an offered block: report a record error (arg is the
+ * part), and free the block once its elements are added. */
+struct evt_hooks {
+	evtime_error_fn error;
+	void (*release)(struct evt_part *);
+};
+
+/* A window closed and emitted: its end, and its result values. */
+struct evt_closed {
+	int64_t end;
+	struct value *items;	/* malloc'd; the values are in the caller's arena */
+	size_t n;
+};
+
+/*
+ * The event-time window node, and the reducer right after it that it
+ * computes (or NULL: a plain window, which keeps its elements); the slide
+ * is the batch interval unless the window says otherwise.
+ */
+struct evtime *evtime_new(const struct node *window, const struct node *reducer,
+    int64_t batch_ms);
+void evtime_free(struct evtime *);
+
+/*
+ * Add one block's elements, in arrival order: values v[0..n) with their
+ * tags, and max, the largest event time the block saw (elements dropped
+ * on the way here count too; INT64_MIN: none).  A late element (all its
+ * windows closed before it arrived) is reported through err, as are
+ * elements the reducer cannot take.
+ */
+void evtime_add(struct evtime *, struct eval *ev, const struct value *v,
+    const struct evt_tag *tags, size_t n, int64_t max, evtime_error_fn err, void *arg);
+
+/*
+ * From any worker: add part p (the caller's, until hooks->release) after
+ * every block with a smaller seq, and then any offered blocks that were
+ * waiting for it.  ev is the caller's evaluator.
+ */
+void evtime_offer(struct evtime *, struct evt_part *p, struct eval *ev,
+    const struct evt_hooks *hooks);
+
+/*
+ * Close the windows that the watermark reached by the end of batch
+ * (every open window when all is set: the input has ended), oldest end
+ * first.  *out is malloc'd (caller frees it and each items), results are
+ * copied into a; returns how many.
+ */
+size_t evtime_close(struct evtime *, uint64_t batch, int all, struct arena *a,
+    struct evt_closed **out);
+
+#endif
