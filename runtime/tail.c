@@ -60,7 +60,8 @@ open_file(struct tail_source *ts, int at_end)
 
 	if (fd < 0) {
 		if (!ts->missing_said)
-			source_warn(ts->src, "%s; waiting for it", strerror(errno));
+			source_warn(ts->src, "%s; %s", strerror(errno),
+			    ts->src->once ? "nothing to read" : "waiting for it");
 		ts->missing_said = 1;
 		return -1;
 	}
