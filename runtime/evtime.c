@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "eval.h"
 #include "evtime.h"
 #include "keymap.h"
 #include "stdlib/arena.h"
+#include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
 #define EVT_SPAN_MAX (INT64_C(1) << 61)
@@ -452,4 +454,170 @@ evtime_close(struct evtime *e, uint64_t batch, int all, struct arena *a,
 	e->nopen -= k;
 	pthread_mutex_unlock(&e->lock);
 	return k;
+}
+
+/* ---- saving and restoring ---- */
+
+#define EVTIME_MAGIC "streamjob-evtime-1\n"
+
+static void
+put_shape(const struct evtime *e, struct strbuf *sb)
+{
+	codec_put_u64(sb, (uint64_t)e->len);
+	codec_put_u64(sb, (uint64_t)e->slide);
+	codec_put_u64(sb, (uint64_t)e->lateness);
+	codec_put_u64(sb, (uint64_t)(e->reducer != NULL ? e->op : 0));
+	codec_put_u64(sb, (uint64_t)(e->reducer != NULL ? e->red : 0));
+}
+
+int
+evtime_save(struct evtime *e, struct strbuf *sb)
+{
+	pthread_mutex_lock(&e->lock);
+	if (e->pending != NULL) {
+		pthread_mutex_unlock(&e->lock);
+		return -1;
+	}
+	strbuf_adds(sb, EVTIME_MAGIC);
+	put_shape(e, sb);
+	codec_put_u64(sb, (uint64_t)e->seen);
+	codec_put_u64(sb, e->next_seq);
+	codec_put_u64(sb, e->batch);
+	codec_put_u64(sb, e->nopen);
+	for (size_t i = 0; i < e->nopen; i++) {
+		const struct ewin *w = e->open[i];
+		codec_put_u64(sb, (uint64_t)w->end);
+		if (e->reducer == NULL) {
+			codec_put_u64(sb, w->n);
+			for (size_t k = 0; k < w->n; k++)
+				codec_put_value(sb, w->items[k]);
+		} else if (e->op == OP_REDUCEBYKEY || e->op == OP_COUNTBYVALUE) {
+			codec_put_u64(sb, w->keys.n);
+			for (size_t k = 0; k < w->keys.n; k++) {
+				const struct kentry *ke = w->keys.list[k];
+				codec_put_value(sb, ke->key);
+				codec_put_value(sb, ke->val);
+				codec_put_u64(sb, (uint64_t)ke->aux);
+			}
+		} else {
+			codec_put_u64(sb, (uint64_t)w->set);
+			codec_put_value(sb, w->set ? w->acc : value_null());
+			codec_put_u64(sb, (uint64_t)w->aux);
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return 0;
+}
+
+/* Read one window saved by evtime_save; NULL when the bytes are bad. */
+static struct ewin *
+get_window(struct evtime *e, struct codec_reader *r, int64_t prev_end)
+{
+	struct ewin *w = xcalloc(1, sizeof *w);
+	uint64_t n;
+	int created;
+
+	w->end = (int64_t)codec_get_u64(r);
+	w->arena = arena_new(4096);
+	keymap_init(&w->keys, w->arena, 1);
+	r->arena = w->arena;
+	if (r->bad || w->end <= prev_end || floor_div(w->end, e->slide) * e->slide != w->end)
+		goto bad;
+	if (e->reducer == NULL || e->op == OP_REDUCEBYKEY || e->op == OP_COUNTBYVALUE) {
+		n = codec_get_u64(r);
+		if (r->bad || n > (uint64_t)(r->end - r->p))
+			goto bad;
+		for (uint64_t k = 0; k < n && !r->bad; k++) {
+			struct value key = codec_get_value(r);
+			if (e->reducer == NULL) {
+				if (w->n == w->cap) {
+					w->cap = w->cap ? w->cap * 2 : 16;
+					w->items = xreallocarray(w->items, w->cap, sizeof *w->items);
+				}
+				w->items[w->n++] = key;
+				continue;
+			}
+			struct value val = codec_get_value(r);
+			int64_t aux = (int64_t)codec_get_u64(r);
+			if (r->bad)
+				break;
+			struct kentry *ke = keymap_upsert(&w->keys, key, value_hash(key), &created);
+			if (!created)
+				goto bad;	/* a key twice */
+			ke->val = val;
+			ke->aux = aux;
+		}
+	} else {
+		w->set = codec_get_u64(r) != 0;
+		w->acc = codec_get_value(r);
+		w->aux = (int64_t)codec_get_u64(r);
+	}
+	if (r->bad)
+		goto bad;
+	return w;
+bad:
+	r->bad = 1;
+	ewin_free(w);
+	return NULL;
+}
+
+int
+evtime_restore(struct evtime *e, const char *data, size_t len)
+{
+	struct codec_reader r;
+	struct strbuf shape = STRBUF_INIT;
+	struct ewin **open = NULL;
+	uint64_t nopen, seen, next_seq, batch;
+	size_t got = 0;
+
+	codec_reader_init(&r, data, len, EVTIME_MAGIC, NULL);
+	put_shape(e, &shape);
+	if (r.bad || (size_t)(r.end - r.p) < shape.len || memcmp(r.p, shape.data, shape.len) != 0) {
+		strbuf_release(&shape);
+		return -1;
+	}
+	r.p += shape.len;
+	strbuf_release(&shape);
+	seen = codec_get_u64(&r);
+	next_seq = codec_get_u64(&r);
+	batch = codec_get_u64(&r);
+	nopen = codec_get_u64(&r);
+	/* A window takes more than one byte: a count past the bytes lies. */
+	if (r.bad || nopen > (uint64_t)(r.end - r.p))
+		return -1;
+	open = xcalloc((size_t)nopen + 1, sizeof *open);
+	for (; got < nopen; got++) {
+		open[got] = get_window(e, &r, got > 0 ? open[got - 1]->end : INT64_MIN);
+		if (open[got] == NULL)
+			break;
+	}
+	if (got < nopen || !codec_done(&r)) {
+		for (size_t i = 0; i < got; i++)
+			ewin_free(open[i]);
+		free(open);
+		return -1;
+	}
+	pthread_mutex_lock(&e->lock);
+	if (e->pending != NULL) {
+		pthread_mutex_unlock(&e->lock);
+		for (size_t i = 0; i < got; i++)
+			ewin_free(open[i]);
+		free(open);
+		return -1;
+	}
+	for (size_t i = 0; i < e->nopen; i++)
+		ewin_free(e->open[i]);
+	free(e->open);
+	e->open = open;
+	e->nopen = e->capopen = (size_t)nopen;
+	if (e->capopen == 0) {
+		free(e->open);
+		e->open = NULL;
+	}
+	e->seen = (int64_t)seen;
+	e->next_seq = next_seq;
+	e->batch = batch;
+	e->nmarks = 0;
+	pthread_mutex_unlock(&e->lock);
+	return 0;
 }

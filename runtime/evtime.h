@@ -122,4 +122,16 @@ void evtime_offer(struct evtime *, struct evt_part *p, struct eval *ev,
 size_t evtime_close(struct evtime *, uint64_t batch, int all, struct arena *a,
     struct evt_closed **out);
 
+/*
+ * Save the open windows and the watermark's progress into sb (a format of
+ * its own, versioned by its first line, see codec.h), for a checkpoint
+ * taken between batches; -1 (nothing written) while offered blocks wait
+ * for an earlier one.  evtime_restore reads such bytes into an evtime of
+ * the same shape (length, slide, lateness, reducer): 0, or -1 and nothing
+ * changed when they are cut, garbled or of another shape.
+ */
+struct strbuf;
+int evtime_save(struct evtime *, struct strbuf *sb);
+int evtime_restore(struct evtime *, const char *data, size_t len);
+
 #endif
