@@ -1501,6 +1501,150 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 	}
 }
 
+/*
+ * state, in phase B: the input's pairs are dealt out by key hash -- each
+ * input partition a task -- into one list per (input partition, state
+ * partition); then each state partition is a task that folds its lists in
+ * input order, so a key's values come in the order they arrived whatever
+ * -j is, and emits that partition's keys.  Partitions never share a key,
+ * so the tasks need no lock.
+ */
+struct state_task {
+	struct exec *x;
+	struct batch *bt;
+	struct node *n;
+	struct node_state *in;
+	struct vec *split;		/* [in->nparts][state partitions], or NULL:
+					 * input partition p is state partition p's */
+	int i;				/* the input partition, or the state's */
+	struct vec *out;
+};
+
+static void
+state_split_task(void *arg, int w)
+{
+	struct state_task *t = arg;
+	struct state *s = t->x->nodes[t->n->id - 1].state;
+	size_t P = (size_t)state_nparts(s);
+	const struct vec *in = &t->in->parts[t->i];
+
+	(void)w;
+	for (size_t k = 0; k < in->n; k++) {
+		struct value v = in->v[k];
+		/* not a pair: partition 0 reports it */
+		int p = v.type == VT_TUPLE && v.n == 2 ? state_part_of(s, v.u.items[0]) : 0;
+		vec_push(&t->split[(size_t)t->i * P + (size_t)p], v);
+	}
+	free(t);
+}
+
+static void
+state_error(void *arg, const char *reason, struct value record)
+{
+	struct state_task *t = arg;
+
+	job_record_error(t->x->job, t->bt->seq, t->n, reason, record);
+}
+
+static void
+state_part_task(void *arg, int w)
+{
+	struct state_task *t = arg;
+	struct state *s = t->x->nodes[t->n->id - 1].state;
+	size_t P = (size_t)state_nparts(s);
+	struct vec pairs = { 0 }, *only = NULL;
+	int nonempty = 0;
+	struct run r;
+	struct value *out;
+	size_t nout;
+
+	if (t->split == NULL) {
+		only = &t->in->parts[t->i];	/* partitioned as we are */
+		nonempty = 1;
+	}
+	for (int i = 0; t->split != NULL && i < t->in->nparts; i++) {
+		struct vec *v = &t->split[(size_t)i * P + (size_t)t->i];
+		if (v->n > 0) {
+			nonempty++;
+			only = v;
+		}
+	}
+	if (nonempty > 1) {
+		for (int i = 0; i < t->in->nparts; i++) {
+			struct vec *v = &t->split[(size_t)i * P + (size_t)t->i];
+			for (size_t k = 0; k < v->n; k++)
+				vec_push(&pairs, v->v[k]);
+		}
+		only = &pairs;
+	}
+	run_init(&r, t->x, t->bt, w);
+	state_update(s, t->i, &r.ev, t->bt->time, only != NULL ? only->v : NULL,
+	    only != NULL ? only->n : 0, state_error, t);
+	vec_release(&pairs);
+	nout = state_emit(s, t->i, t->bt->arenas[w], t->bt->last, &out);
+	t->out->v = out;
+	t->out->n = t->out->cap = nout;
+	free(t);
+}
+
+static struct state_task *
+state_task_new(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
+    struct vec *split, int i)
+{
+	struct state_task *t = xcalloc(1, sizeof *t);
+
+	t->x = x;
+	t->bt = bt;
+	t->n = n;
+	t->in = in;
+	t->split = split;
+	t->i = i;
+	return t;
+}
+
+static void
+finish_state(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
+    struct node_state *ns, struct task_group *g)
+{
+	struct state *s = x->nodes[n->id - 1].state;
+	int P = state_nparts(s);
+	size_t nsplit = (size_t)in->nparts * (size_t)P;
+	struct vec *split = NULL;
+	const struct node *from = n->inputs[0];
+	int owned = 0;
+
+	/* After reduceByKey, groupByKey or countByValue (not windowed), the
+	 * merge has partitioned the pairs by key hash just as the store is:
+	 * partition p goes to partition p as it is.  With one partition, the
+	 * input's partitions in order are its share. */
+	if (in->nparts == P && x->nodes[from->id - 1].win == NULL &&
+	    (from->op == OP_REDUCEBYKEY || from->op == OP_GROUPBYKEY ||
+	    from->op == OP_COUNTBYVALUE)) {
+		split = NULL;
+	} else if (P == 1 && in->nparts > 0) {
+		split = in->parts;
+	} else {
+		split = xcalloc(nsplit + 1, sizeof *split);
+		owned = 1;
+		for (int i = 0; i < in->nparts; i++)
+			workers_submit(x->workers, g, state_split_task,
+			    state_task_new(x, bt, n, in, split, i));
+		task_group_wait(g);
+	}
+	ns->parts = xcalloc((size_t)P, sizeof *ns->parts);
+	ns->nparts = P;
+	for (int p = 0; p < P; p++) {
+		struct state_task *t = state_task_new(x, bt, n, in, split, p);
+		t->out = &ns->parts[p];
+		workers_submit(x->workers, g, state_part_task, t);
+	}
+	task_group_wait(g);
+	for (size_t k = 0; owned && k < nsplit; k++)
+		vec_release(&split[k]);
+	if (owned)
+		free(split);
+}
+
 /* sort and top: the order of the batch, by a key or by the element. */
 struct sort_item {
 	struct value key;
@@ -1715,150 +1859,6 @@ finish_stream_join(struct exec *x, struct batch *bt, struct node *n, struct node
 		}
 	}
 	keymap_release(&index);
-}
-
-/*
- * state, in phase B: the input's pairs are dealt out by key hash -- each
- * input partition a task -- into one list per (input partition, state
- * partition); then each state partition is a task that folds its lists in
- * input order, so a key's values come in the order they arrived whatever
- * -j is, and emits that partition's keys.  Partitions never share a key,
- * so the tasks need no lock.
- */
-struct state_task {
-	struct exec *x;
-	struct batch *bt;
-	struct node *n;
-	struct node_state *in;
-	struct vec *split;		/* [in->nparts][state partitions], or NULL:
-					 * input partition p is state partition p's */
-	int i;				/* the input partition, or the state's */
-	struct vec *out;
-};
-
-static void
-state_split_task(void *arg, int w)
-{
-	struct state_task *t = arg;
-	struct state *s = t->x->nodes[t->n->id - 1].state;
-	size_t P = (size_t)state_nparts(s);
-	const struct vec *in = &t->in->parts[t->i];
-
-	(void)w;
-	for (size_t k = 0; k < in->n; k++) {
-		struct value v = in->v[k];
-		/* not a pair: partition 0 reports it */
-		int p = v.type == VT_TUPLE && v.n == 2 ? state_part_of(s, v.u.items[0]) : 0;
-		vec_push(&t->split[(size_t)t->i * P + (size_t)p], v);
-	}
-	free(t);
-}
-
-static void
-state_error(void *arg, const char *reason, struct value record)
-{
-	struct state_task *t = arg;
-
-	job_record_error(t->x->job, t->bt->seq, t->n, reason, record);
-}
-
-static void
-state_part_task(void *arg, int w)
-{
-	struct state_task *t = arg;
-	struct state *s = t->x->nodes[t->n->id - 1].state;
-	size_t P = (size_t)state_nparts(s);
-	struct vec pairs = { 0 }, *only = NULL;
-	int nonempty = 0;
-	struct run r;
-	struct value *out;
-	size_t nout;
-
-	if (t->split == NULL) {
-		only = &t->in->parts[t->i];	/* partitioned as we are */
-		nonempty = 1;
-	}
-	for (int i = 0; t->split != NULL && i < t->in->nparts; i++) {
-		struct vec *v = &t->split[(size_t)i * P + (size_t)t->i];
-		if (v->n > 0) {
-			nonempty++;
-			only = v;
-		}
-	}
-	if (nonempty > 1) {
-		for (int i = 0; i < t->in->nparts; i++) {
-			struct vec *v = &t->split[(size_t)i * P + (size_t)t->i];
-			for (size_t k = 0; k < v->n; k++)
-				vec_push(&pairs, v->v[k]);
-		}
-		only = &pairs;
-	}
-	run_init(&r, t->x, t->bt, w);
-	state_update(s, t->i, &r.ev, t->bt->time, only != NULL ? only->v : NULL,
-	    only != NULL ? only->n : 0, state_error, t);
-	vec_release(&pairs);
-	nout = state_emit(s, t->i, t->bt->arenas[w], t->bt->last, &out);
-	t->out->v = out;
-	t->out->n = t->out->cap = nout;
-	free(t);
-}
-
-static struct state_task *
-state_task_new(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
-    struct vec *split, int i)
-{
-	struct state_task *t = xcalloc(1, sizeof *t);
-
-	t->x = x;
-	t->bt = bt;
-	t->n = n;
-	t->in = in;
-	t->split = split;
-	t->i = i;
-	return t;
-}
-
-static void
-finish_state(struct exec *x, struct batch *bt, struct node *n, struct node_state *in,
-    struct node_state *ns, struct task_group *g)
-{
-	struct state *s = x->nodes[n->id - 1].state;
-	int P = state_nparts(s);
-	size_t nsplit = (size_t)in->nparts * (size_t)P;
-	struct vec *split = NULL;
-	const struct node *from = n->inputs[0];
-	int owned = 0;
-
-	/* After reduceByKey, groupByKey or countByValue (not windowed), the
-	 * merge has partitioned the pairs by key hash just as the store is:
-	 * partition p goes to partition p as it is.  With one partition, the
-	 * input's partitions in order are its share. */
-	if (in->nparts == P && x->nodes[from->id - 1].win == NULL &&
-	    (from->op == OP_REDUCEBYKEY || from->op == OP_GROUPBYKEY ||
-	    from->op == OP_COUNTBYVALUE)) {
-		split = NULL;
-	} else if (P == 1 && in->nparts > 0) {
-		split = in->parts;
-	} else {
-		split = xcalloc(nsplit + 1, sizeof *split);
-		owned = 1;
-		for (int i = 0; i < in->nparts; i++)
-			workers_submit(x->workers, g, state_split_task,
-			    state_task_new(x, bt, n, in, split, i));
-		task_group_wait(g);
-	}
-	ns->parts = xcalloc((size_t)P, sizeof *ns->parts);
-	ns->nparts = P;
-	for (int p = 0; p < P; p++) {
-		struct state_task *t = state_task_new(x, bt, n, in, split, p);
-		t->out = &ns->parts[p];
-		workers_submit(x->workers, g, state_part_task, t);
-	}
-	task_group_wait(g);
-	for (size_t k = 0; owned && k < nsplit; k++)
-		vec_release(&split[k]);
-	if (owned)
-		free(split);
 }
 
 /*
