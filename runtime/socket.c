@@ -47,6 +47,7 @@ struct socket_source {
 	int64_t backoff_ms;
 	int64_t connected_at;
 	int failing;			/* since the last good connection */
+	int warned;			/* a failure was said, "connected" was not */
 	int64_t last_warn;
 	int attempts;
 	char last_error[128];
@@ -87,6 +88,7 @@ note_failure(struct socket_source *ss, const char *what)
 		else
 			source_warn(ss->src, "%s; retrying", what);
 		ss->last_warn = now;
+		ss->warned = 1;
 	}
 	ss->failing = 1;
 }
@@ -161,13 +163,14 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 	schedule_retry(ss);
 }
 
+/* Still failing until the connection proves good (on_readable): a server
+ * that accepts and closes at once must not get two lines per attempt. */
 static void
 connected(struct socket_source *ss)
 {
-	if (ss->attempts > 0)
+	if (ss->warned)
 		source_warn(ss->src, "connected");
-	ss->failing = 0;
-	ss->attempts = 0;
+	ss->warned = 0;
 	ss->connected = 1;
 	ss->connected_at = mono_ms();
 	input_init(&ss->in, ss->src, ss->fd, 0, on_readable, ss);

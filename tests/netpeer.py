@@ -10,6 +10,8 @@ the tests.
   netpeer.py clients PORT N LINES [WIDTH]
       N clients at once, each sending LINES lines "c<i> <k>" (padded with
       dots to WIDTH bytes) and closing
+  netpeer.py slam PORT N
+      accept N connections, closing each at once without a byte, then exit
   netpeer.py sink PORT OUT COUNT [STALL_AFTER STALL_SECONDS]
       take connections one after another and write what they send to OUT
       until COUNT lines have arrived; after STALL_AFTER bytes, read nothing
@@ -68,6 +70,14 @@ def clients(port, n, lines, width=0):
         t.join()
 
 
+def slam(port, n):
+    s = listener(port)
+    for _ in range(n):
+        conn, _ = s.accept()
+        conn.close()
+    s.close()
+
+
 def sink(port, out, count, stall_after=-1, stall=0.0):
     s = listener(port)
     got = 0
@@ -100,6 +110,8 @@ def main():
     elif cmd == "clients":
         clients(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]),
                 int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+    elif cmd == "slam":
+        slam(int(sys.argv[2]), int(sys.argv[3]))
     elif cmd == "sink":
         extra = sys.argv[5:]
         sink(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
