@@ -56,7 +56,9 @@ static int
 open_file(struct tail_source *ts, int at_end)
 {
 	struct stat st;
-	int fd = open(ts->path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking: opening a named pipe would wait for a writer, and
+	 * the loop with it (signals too). */
+	int fd = open(ts->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		if (!ts->missing_said)
@@ -65,7 +67,7 @@ open_file(struct tail_source *ts, int at_end)
 		ts->missing_said = 1;
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		if (!ts->missing_said)
 			source_warn(ts->src, "not a file; waiting for one");
 		ts->missing_said = 1;
