@@ -69,7 +69,8 @@ open_file(struct tail_source *ts, int at_end)
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		if (!ts->missing_said)
-			source_warn(ts->src, "not a file; waiting for one");
+			source_warn(ts->src, "not a file; %s",
+			    ts->src->once ? "nothing to read" : "waiting for one");
 		ts->missing_said = 1;
 		close(fd);
 		return -1;
