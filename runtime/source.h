@@ -91,7 +91,9 @@ struct source *listen_source_new(const char *addr, int port);
 struct source *files_source_new(const char *dir, const char *glob, int existing);
 struct source *tail_source_new(const char *path, int from_start);
 
-/* Limited warnings: at most one every interval_ms per key (a source). */
+/* A warning on stderr, "streamjob: NAME: ...", unless -q.  It is not
+ * limited here: a caller that may repeat itself (a reconnect loop) keeps
+ * its own count and clock. */
 void source_warn(struct source *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
