@@ -244,9 +244,17 @@ start_next(struct files_source *fs)
 	while (fs->fd < 0 && fs->qhead < fs->qlen) {
 		char *name = fs->queue[fs->qhead++];
 		char *path = xasprintf("%s/%s", fs->dir, name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
+		/* Not blocking: the name may be a named pipe by now, and opening
+		 * one would wait for a writer, the loop with it. */
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		struct stat st;
+		if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+			close(fd);
+			fd = -1;
+			source_warn(s, "%s: not a regular file; skipped", path);
+		} else if (fd < 0)
 			source_warn(s, "%s: %s; skipped", path, strerror(errno));
+		if (fd < 0) {
 			names_set(&fs->seen, name, NAME_DONE);
 			free(name);
 		} else {
