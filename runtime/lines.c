@@ -31,7 +31,11 @@ lines_space(struct lines *l, size_t want)
 	if (want < READ_ROOM)
 		want = READ_ROOM;
 	if (l->cap - l->len < want) {
-		l->cap = l->len + want + 1;
+		/* Doubling: small reads must not each move the buffer. */
+		size_t cap = l->len + want + 1;
+		if (cap < 2 * l->cap)
+			cap = 2 * l->cap;
+		l->cap = cap;
 		l->buf = xrealloc(l->buf, l->cap);
 	}
 	return l->buf + l->len;

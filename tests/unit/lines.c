@@ -32,6 +32,8 @@ struct out {
 static void
 out_add(struct out *o, const char *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (o->len + n > o->cap) {
 		o->cap = (o->len + n) * 2;
 		o->buf = realloc(o->buf, o->cap);
