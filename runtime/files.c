@@ -11,7 +11,7 @@
  * ignored) and renames it into DIR when it is complete, so a file is never
  * read half-written.  Each file is read once, whole, one file after
  * another; its last line is a line even without a newline.  The names of
- * the files done are kept (files_done) for a checkpoint to persist.
+ * the files done are kept (seen, marked done) for a checkpoint to persist.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,25 +27,21 @@
 
 #include <event2/event.h>
 
+#include "keymap.h"
 #include "source.h"
+#include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"
 
 #define SCAN_MS 500
 
 enum { NAME_QUEUED = 1, NAME_DONE = 2, NAME_IGNORED = 3 };
 
-/* The names seen: an open-addressing set. */
-struct names {
-	char **keys;
-	unsigned char *marks;
-	size_t n, cap;
-};
-
 struct files_source {
 	struct source *src;
 	char *dir, *glob;
 	int existing;
-	struct names seen;
+	struct keymap seen;		/* name -> its mark, names copied in */
+	struct arena *seen_arena;
 	char **queue;			/* names waiting, in order of arrival */
 	size_t qhead, qlen, qcap;
 	int ino_fd;
@@ -57,74 +53,25 @@ struct files_source {
 	char *current;
 	struct input in;
 	int have_input;
-	int64_t files_done;
 };
 
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static size_t
-names_slot(const struct names *ns, const char *name)
-{
-	size_t i = (size_t)name_hash(name) & (ns->cap - 1);
-
-	while (ns->keys[i] != NULL && strcmp(ns->keys[i], name) != 0)
-		i = (i + 1) & (ns->cap - 1);
-	return i;
-}
-
+/* What is known of a name: 0 (nothing), or one of the marks. */
 static int
-names_get(const struct names *ns, const char *name)
+names_get(const struct files_source *fs, const char *name)
 {
-	if (ns->cap == 0)
-		return 0;
-	return ns->marks[names_slot(ns, name)];
+	struct value k = value_str(name, strlen(name));
+	struct kentry *e = keymap_find(&fs->seen, k, value_hash(k));
+
+	return e != NULL ? (int)e->aux : 0;
 }
 
 static void
-names_set(struct names *ns, const char *name, int mark)
+names_set(struct files_source *fs, const char *name, int mark)
 {
-	size_t i;
+	struct value k = value_str(name, strlen(name));
+	int created;
 
-	if ((ns->n + 1) * 2 > ns->cap) {
-		struct names bigger = { 0 };
-		bigger.cap = ns->cap == 0 ? 64 : ns->cap * 2;
-		bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
-		bigger.marks = xcalloc(bigger.cap, 1);
-		for (size_t k = 0; k < ns->cap; k++) {
-			if (ns->keys[k] == NULL)
-				continue;
-			size_t j = names_slot(&bigger, ns->keys[k]);
-			bigger.keys[j] = ns->keys[k];
-			bigger.marks[j] = ns->marks[k];
-		}
-		bigger.n = ns->n;
-		free(ns->keys);
-		free(ns->marks);
-		*ns = bigger;
-	}
-	i = names_slot(ns, name);
-	if (ns->keys[i] == NULL) {
-		ns->keys[i] = xstrdup(name);
-		ns->n++;
-	}
-	ns->marks[i] = (unsigned char)mark;
-}
-
-static void
-names_free(struct names *ns)
-{
-	for (size_t k = 0; k < ns->cap; k++)
-		free(ns->keys[k]);
-	free(ns->keys);
-	free(ns->marks);
+	keymap_upsert(&fs->seen, k, value_hash(k), &created)->aux = mark;
 }
 
 /* Is this a name to read: not hidden, matching the glob, a regular file? */
@@ -153,7 +100,7 @@ enqueue(struct files_source *fs, const char *name)
 		fs->queue = xreallocarray(fs->queue, fs->qcap, sizeof *fs->queue);
 	}
 	fs->queue[fs->qlen++] = xstrdup(name);
-	names_set(&fs->seen, name, NAME_QUEUED);
+	names_set(fs, name, NAME_QUEUED);
 }
 
 struct found {
@@ -189,7 +136,7 @@ scan(struct files_source *fs, int first)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
-		if (names_get(&fs->seen, de->d_name) != 0 || !wanted(fs, de->d_name, &st))
+		if (names_get(fs, de->d_name) != 0 || !wanted(fs, de->d_name, &st))
 			continue;
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -204,7 +151,7 @@ scan(struct files_source *fs, int first)
 		qsort(found, n, sizeof *found, found_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (first && !fs->existing)
-			names_set(&fs->seen, found[i].name, NAME_IGNORED);
+			names_set(fs, found[i].name, NAME_IGNORED);
 		else
 			enqueue(fs, found[i].name);
 		free(found[i].name);
@@ -230,8 +177,7 @@ finish_current(struct files_source *fs)
 	input_cut(&fs->in);
 	close(fs->fd);
 	fs->fd = -1;
-	names_set(&fs->seen, fs->current, NAME_DONE);
-	fs->files_done++;
+	names_set(fs, fs->current, NAME_DONE);
 	free(fs->current);
 	fs->current = NULL;
 }
@@ -255,7 +201,7 @@ start_next(struct files_source *fs)
 		} else if (fd < 0)
 			source_warn(s, "%s: %s; skipped", path, strerror(errno));
 		if (fd < 0) {
-			names_set(&fs->seen, name, NAME_DONE);
+			names_set(fs, name, NAME_DONE);
 			free(name);
 		} else {
 			fs->fd = fd;
@@ -318,7 +264,7 @@ on_inotify(evutil_socket_t fd, short what, void *arg)
 				event_del(fs->ino_ev);
 				return;
 			}
-			if (ev->len == 0 || names_get(&fs->seen, ev->name) != 0 ||
+			if (ev->len == 0 || names_get(fs, ev->name) != 0 ||
 			    !wanted(fs, ev->name, &st))
 				continue;
 			enqueue(fs, ev->name);
@@ -442,7 +388,8 @@ files_free(struct source *s)
 		free(fs->queue[i]);
 	free(fs->queue);
 	free(fs->current);
-	names_free(&fs->seen);
+	keymap_release(&fs->seen);
+	arena_free(fs->seen_arena);
 	free(fs->dir);
 	free(fs->glob);
 	free(fs);
@@ -464,6 +411,8 @@ files_source_new(const char *dir, const char *glob, int existing)
 	fs->existing = existing;
 	fs->fd = -1;
 	fs->ino_fd = -1;
+	fs->seen_arena = arena_new(0);
+	keymap_init(&fs->seen, fs->seen_arena, 1);
 	s->ops = &files_ops;
 	s->impl = fs;
 	s->name = xasprintf("files %s", dir);

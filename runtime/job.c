@@ -49,8 +49,6 @@
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
-/* A block holds about this much input (see source.c). */
-#define BLOCK_TARGET (256 * 1024)
 /* Record errors shown on stderr before they are only counted. */
 #define ERRORS_SHOWN 10
 /* How often table files are looked at (table_slot_poll). */
@@ -498,13 +496,6 @@ job_source_ended(struct job *j, struct source *s)
 		close_batch(j, 1);
 }
 
-void
-job_source_failed(struct job *j, struct source *s, const char *msg)
-{
-	(void)s;
-	job_fail(j, msg);
-}
-
 /* Hand every source's complete lines to the batch being filled. */
 static void
 sources_cut(struct job *j)
@@ -925,8 +916,8 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	 * by a few blocks per worker: more would only cool the caches. */
 	j->read_ahead = (long long)plan->settings.buffer_bytes;
 	j->waiting_max = (long long)plan->settings.buffer_bytes;
-	if (j->read_ahead > 4LL * BLOCK_TARGET * plan->settings.parallelism)
-		j->read_ahead = 4LL * BLOCK_TARGET * plan->settings.parallelism;
+	if (j->read_ahead > 4LL * SOURCE_BLOCK_BYTES * plan->settings.parallelism)
+		j->read_ahead = 4LL * SOURCE_BLOCK_BYTES * plan->settings.parallelism;
 	j->exec = exec_new(plan, opt, j->workers, j, &err);
 	if (j->exec == NULL) {
 		fprintf(stderr, "streamjob: %s\n", err);

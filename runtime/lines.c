@@ -7,8 +7,6 @@
 #include "lines.h"
 #include "stdlib/xmalloc.h"
 
-#define READ_ROOM (256 * 1024)
-
 void
 lines_init(struct lines *l, lines_dropped_fn *dropped, void *arg)
 {
@@ -28,8 +26,6 @@ lines_release(struct lines *l)
 char *
 lines_space(struct lines *l, size_t want)
 {
-	if (want < READ_ROOM)
-		want = READ_ROOM;
 	if (l->cap - l->len < want) {
 		/* Doubling: small reads must not each move the buffer. */
 		size_t cap = l->len + want + 1;

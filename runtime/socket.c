@@ -20,18 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "retry.h"
 #include "source.h"
 #include "stdlib/xmalloc.h"
-
-#define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 5000
-#define WARN_EVERY_MS 30000
 
 struct socket_source {
 	struct source *src;
@@ -39,29 +35,13 @@ struct socket_source {
 	char port[8];
 	struct addrinfo *addrs, *next_addr;
 	int fd;
-	int connected;
 	struct input in;
-	int have_input;
+	int have_input;			/* connected: in reads fd */
 	struct event *connect_ev;	/* the connection being made is writable */
 	struct event *retry_ev;
-	int64_t backoff_ms;
+	struct retry retry;
 	int64_t connected_at;
-	int failing;			/* since the last good connection */
-	int warned;			/* a failure was said, "connected" was not */
-	int64_t last_warn;
-	int attempts;
-	char last_error[128];
-	unsigned rng;
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void try_connect(struct socket_source *);
 
@@ -77,36 +57,24 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 static void
 note_failure(struct socket_source *ss, const char *what)
 {
-	int64_t now = mono_ms();
-
-	ss->attempts++;
-	snprintf(ss->last_error, sizeof ss->last_error, "%s", what);
-	if (!ss->failing || now - ss->last_warn >= WARN_EVERY_MS) {
-		if (ss->attempts > 1)
-			source_warn(ss->src, "%s; retrying (%d attempts so far)", what,
-			    ss->attempts);
-		else
-			source_warn(ss->src, "%s; retrying", what);
-		ss->last_warn = now;
-		ss->warned = 1;
-	}
-	ss->failing = 1;
+	if (!retry_failed(&ss->retry))
+		return;
+	if (ss->retry.attempts > 1)
+		source_warn(ss->src, "%s; retrying (%d attempts so far)", what,
+		    ss->retry.attempts);
+	else
+		source_warn(ss->src, "%s; retrying", what);
 }
 
 static void
 schedule_retry(struct socket_source *ss)
 {
-	int64_t wait = ss->backoff_ms;
+	int64_t wait;
 	struct timeval tv;
 
 	if (ss->src->ended)
 		return;
-	/* A random part, from half the delay to all of it. */
-	ss->rng = ss->rng * 1103515245u + 12345u;
-	wait = wait / 2 + (int64_t)((ss->rng >> 8) % (unsigned)(wait / 2 + 1));
-	ss->backoff_ms *= 2;
-	if (ss->backoff_ms > BACKOFF_MAX_MS)
-		ss->backoff_ms = BACKOFF_MAX_MS;
+	wait = retry_wait(&ss->retry);
 	tv.tv_sec = wait / 1000;
 	tv.tv_usec = (wait % 1000) * 1000;
 	evtimer_add(ss->retry_ev, &tv);
@@ -128,7 +96,6 @@ close_conn(struct socket_source *ss)
 	if (ss->fd >= 0)
 		close(ss->fd);
 	ss->fd = -1;
-	ss->connected = 0;
 }
 
 static void
@@ -146,11 +113,8 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	/* A connection that worked for a while starts the delays (and the
 	 * messages) afresh; one that closes at once is one more failure. */
-	if (ss->in.bytes > 0 || mono_ms() - ss->connected_at > 1000) {
-		ss->backoff_ms = BACKOFF_FIRST_MS;
-		ss->failing = 0;
-		ss->attempts = 0;
-	}
+	if (ss->in.bytes > 0 || mono_ms() - ss->connected_at > 1000)
+		retry_reset(&ss->retry);
 	{
 		char why[160];
 		if (r < 0)
@@ -168,10 +132,8 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 static void
 connected(struct socket_source *ss)
 {
-	if (ss->warned)
+	if (retry_recovered(&ss->retry))
 		source_warn(ss->src, "connected");
-	ss->warned = 0;
-	ss->connected = 1;
 	ss->connected_at = mono_ms();
 	input_init(&ss->in, ss->src, ss->fd, 0, on_readable, ss);
 	ss->have_input = 1;
@@ -267,7 +229,6 @@ socket_start(struct source *s)
 	struct socket_source *ss = s->impl;
 
 	ss->retry_ev = evtimer_new(s->base, on_retry, ss);
-	ss->rng = (unsigned)getpid() ^ (unsigned)mono_ms();
 	try_connect(ss);
 	return 0;
 }
@@ -343,7 +304,7 @@ socket_source_new(const char *host, int port)
 	ss->host = xstrdup(host);
 	snprintf(ss->port, sizeof ss->port, "%d", port);
 	ss->fd = -1;
-	ss->backoff_ms = BACKOFF_FIRST_MS;
+	retry_init(&ss->retry);
 	s->ops = &socket_ops;
 	s->impl = ss;
 	s->name = xasprintf("socket %s:%d", host, port);

@@ -19,10 +19,9 @@
 #include "lang/plan.h"
 #include "stdlib/xmalloc.h"
 
-/* A block goes to the workers when this much is complete; a read takes at
- * most READ_SIZE, and a few reads are done before the loop's other events
- * have their turn. */
-#define BLOCK_TARGET (256 * 1024)
+/* A read takes at most READ_SIZE, and a few reads are done before the
+ * loop's other events have their turn; complete lines go to the workers
+ * when a block's worth (SOURCE_BLOCK_BYTES) is there. */
 #define READ_SIZE (256 * 1024)
 #define READ_ROUNDS 8
 
@@ -100,7 +99,7 @@ input_read(struct input *in)
 			return 0;
 		in->bytes += n;
 		lines_added(&in->lines, (size_t)n);
-		if (lines_complete(&in->lines) >= BLOCK_TARGET)
+		if (lines_complete(&in->lines) >= SOURCE_BLOCK_BYTES)
 			input_cut(in);
 		if (in->src->paused || job_backlogged(in->src->job))
 			return 1;

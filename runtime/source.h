@@ -22,6 +22,9 @@
 
 #include "lines.h"
 
+/* A source hands its complete lines over in blocks of about this much. */
+#define SOURCE_BLOCK_BYTES (256 * 1024)
+
 struct event;
 struct event_base;
 struct job;
@@ -104,8 +107,6 @@ void job_lines(struct job *, struct source *s, char *data, size_t len);
 void job_line_dropped(struct job *, struct source *s, size_t bytes);
 /* Source s has ended. */
 void job_source_ended(struct job *, struct source *s);
-/* Source s cannot go on: the job fails with msg. */
-void job_source_failed(struct job *, struct source *s, const char *msg);
 /* Should the sources hold back now? */
 int job_backlogged(struct job *);
 

@@ -13,12 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "retry.h"
 #include "tcpsink.h"
 #include "stdlib/xmalloc.h"
 
-#define BACKOFF_FIRST_MS 100
-#define BACKOFF_MAX_MS 5000
-#define WARN_EVERY_MS 30000
 #define CONNECT_TIMEOUT_MS 5000
 
 struct tcpsink {
@@ -26,20 +24,8 @@ struct tcpsink {
 	char port[8];
 	int fd;
 	int quiet;
-	int failing;
-	int attempts;
-	int64_t last_warn;
-	unsigned rng;
+	struct retry retry;
 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct tcpsink *
 tcpsink_new(const char *host, int port, int quiet)
@@ -50,7 +36,7 @@ tcpsink_new(const char *host, int port, int quiet)
 	snprintf(t->port, sizeof t->port, "%d", port);
 	t->fd = -1;
 	t->quiet = quiet;
-	t->rng = (unsigned)getpid() * 2654435761u ^ (unsigned)mono_ms();
+	retry_init(&t->retry);
 	return t;
 }
 
@@ -68,21 +54,17 @@ tcpsink_free(struct tcpsink *t)
 static void
 failure(struct tcpsink *t, const char *what)
 {
-	int64_t now = mono_ms();
+	char more[48] = "";
 
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
-	t->attempts++;
-	if (!t->quiet && (!t->failing || now - t->last_warn >= WARN_EVERY_MS)) {
-		fprintf(stderr, "streamjob: tcp %s:%s: %s; retrying the batch", t->host, t->port,
-		    what);
-		if (t->attempts > 1)
-			fprintf(stderr, " (%d attempts so far)", t->attempts);
-		fputc('\n', stderr);
-		t->last_warn = now;
-	}
-	t->failing = 1;
+	if (!retry_failed(&t->retry) || t->quiet)
+		return;
+	if (t->retry.attempts > 1)
+		snprintf(more, sizeof more, " (%d attempts so far)", t->retry.attempts);
+	fprintf(stderr, "streamjob: tcp %s:%s: %s; retrying the batch%s\n", t->host, t->port,
+	    what, more);
 }
 
 /* Connect to one of HOST's addresses, waiting at most a few seconds. */
@@ -180,7 +162,6 @@ send_all(struct tcpsink *t, const char *data, size_t len, char *why, size_t whys
 void
 tcpsink_put(struct tcpsink *t, const char *data, size_t len)
 {
-	int64_t backoff = BACKOFF_FIRST_MS;
 	char why[256];
 
 	for (;;) {
@@ -193,21 +174,15 @@ tcpsink_put(struct tcpsink *t, const char *data, size_t len)
 		} else if (send_all(t, data, len, why, sizeof why) != 0) {
 			failure(t, why);
 		} else {
-			if (t->failing && t->attempts > 0 && !t->quiet)
+			if (retry_recovered(&t->retry) && !t->quiet)
 				fprintf(stderr, "streamjob: tcp %s:%s: connected; batch sent\n",
 				    t->host, t->port);
-			t->failing = 0;
-			t->attempts = 0;
+			retry_reset(&t->retry);
 			return;
 		}
-		/* A random part, from half the delay to all of it. */
-		t->rng = t->rng * 1103515245u + 12345u;
-		int64_t wait = backoff / 2 + (int64_t)((t->rng >> 8) % (unsigned)(backoff / 2 + 1));
+		int64_t wait = retry_wait(&t->retry);
 		struct timespec ts = { wait / 1000, (wait % 1000) * 1000000 };
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
-		backoff *= 2;
-		if (backoff > BACKOFF_MAX_MS)
-			backoff = BACKOFF_MAX_MS;
 	}
 }
