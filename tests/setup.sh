@@ -103,3 +103,10 @@ peak_rss_kb() {
 has_lines_matching() {
 	[ -f "$1" ] && [ "$(grep -c '^(' "$1")" -ge "$2" ]
 }
+
+# Does process $1 catch SIGINT (its handler is installed)?
+catches_sigint() {
+	local mask
+	mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$mask" ] && (( 0x$mask & 2 ))
+}

@@ -11,8 +11,9 @@
 static int tap_n, tap_failed;
 
 #define TAP_OK(cond, ...) do {						\
+	int tap_c = !!(cond);	/* once: a condition may do the work */	\
 	tap_n++;							\
-	if (cond) {							\
+	if (tap_c) {							\
 		printf("ok %d - ", tap_n);				\
 	} else {							\
 		tap_failed++;						\
@@ -20,7 +21,7 @@ static int tap_n, tap_failed;
 	}								\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
-	if (!(cond))							\
+	if (!tap_c)							\
 		printf("#   failed at %s:%d\n", __FILE__, __LINE__);	\
 } while (0)
 
