@@ -27,6 +27,7 @@ struct state_part {
 	struct keymap map;
 	struct arena *arena;
 	size_t live;
+	size_t stale;		/* values in the arena replaced since the last compaction */
 	int64_t now;		/* the batch of the last update */
 };
 
@@ -101,6 +102,16 @@ state_part_of(const struct state *s, struct value key)
 }
 
 size_t
+state_bytes(const struct state *s)
+{
+	size_t n = 0;
+
+	for (int p = 0; p < s->nparts; p++)
+		n += arena_bytes(s->parts[p].arena);
+	return n;
+}
+
+size_t
 state_keys(const struct state *s)
 {
 	size_t n = 0;
@@ -130,7 +141,9 @@ compact(struct state_part *sp)
 	arena_free(sp->arena);
 	sp->map = m;
 	sp->arena = a;
+	sp->stale = 0;
 }
+
 
 /* The batch's values of each key, in order. */
 struct group {
@@ -195,16 +208,20 @@ reduce_fold(struct state *s, struct fail *f, struct value key, int had, struct v
 	if (s->red == REDUCER_AVG)
 		return avg_fold(f, key, had ? old : value_null(), vals, n, acc);
 	*acc = old;
-	if (!had) {
-		*acc = s->red == REDUCER_COUNT ? value_int(0) : vals[0];
-		k = s->red == REDUCER_COUNT ? 0 : 1;
-		if (s->red == REDUCER_SUM && !value_is_number(*acc)) {
+	if (!had && s->red == REDUCER_COUNT) {
+		*acc = value_int(0);
+	} else if (!had) {
+		/* The first value that can start the state (for sum, a number:
+		 * the others are reported, and the values after still count). */
+		for (; k < n && s->red == REDUCER_SUM && !value_is_number(vals[k]); k++) {
 			builtin_error(&ev->ctx, "state sum needs numbers, got %s%s",
-			    value_type_name(*acc), acc->type == VT_STR ?
+			    value_type_name(vals[k]), vals[k].type == VT_STR ?
 			    " (use num() to read a number from a string)" : "");
-			failed(f, key, *acc);
-			return -1;
+			failed(f, key, vals[k]);
 		}
+		if (k == n)
+			return -1;
+		*acc = vals[k++];
 	}
 	for (; k < n; k++) {
 		if (s->red == REDUCER_COUNT)
@@ -286,6 +303,8 @@ state_update(struct state *s, int part, struct eval *ev, int64_t now, const stru
 			e->aux = DEAD;
 			continue;
 		}
+		if (had && value_takes_memory(e->val))
+			sp->stale++;
 		e->val = value_copy(sp->arena, acc);
 		if (!had)
 			sp->live++;
@@ -301,7 +320,9 @@ state_update(struct state *s, int part, struct eval *ev, int64_t now, const stru
 			}
 		}
 	}
-	if (sp->map.n > 64 && sp->map.n > 2 * sp->live)
+	/* Deleted keys and replaced values stay in the arena until it is
+	 * rebuilt: rebuild it when they outweigh the live ones. */
+	if ((sp->map.n > 64 && sp->map.n > 2 * sp->live) || sp->stale > 2 * sp->live + 64)
 		compact(sp);
 }
 

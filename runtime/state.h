@@ -57,6 +57,8 @@ void state_update(struct state *, int part, struct eval *, int64_t now,
 size_t state_emit(struct state *, int part, struct arena *, int final, struct value **out);
 
 size_t state_keys(const struct state *);
+/* Bytes of memory the store's keys and values take (their arenas). */
+size_t state_bytes(const struct state *);
 
 /* Save to bytes / restore from them (0, or -1 -- leaving the store as it
  * was -- when the bytes are not a saved state).  The bytes do not depend

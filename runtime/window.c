@@ -30,6 +30,8 @@ struct window {
 	struct keymap total;
 	struct arena *total_arena;
 	size_t live;
+	size_t stale;			/* values in total_arena replaced since compact() */
+	const struct expr *inverse;	/* a lambda reducer's inverse, or NULL */
 };
 
 struct window *
@@ -46,6 +48,9 @@ window_new(const struct node *reducer, int slots, enum window_plan plan)
 		w->red = reducer->op == OP_COUNTBYVALUE || reducer->op == OP_COUNT ?
 		    REDUCER_SUM : reducer->stage->args[0].reducer;
 		w->keyed = reducer->op == OP_REDUCEBYKEY || reducer->op == OP_COUNTBYVALUE;
+		for (int j = 0; j < 5 && reducer->stage->desc->clauses[j].word != NULL; j++)
+			if (strcmp(reducer->stage->desc->clauses[j].word, "inverse") == 0)
+				w->inverse = reducer->stage->clauses[j].e;
 	}
 	w->total_arena = arena_new(0);
 	keymap_init(&w->total, w->total_arena, 1);
@@ -92,7 +97,6 @@ static int
 combine(struct window *w, struct eval *ev, struct value a, struct value b, int subtract,
     struct value *out)
 {
-	const struct expr *fn;
 
 	switch (w->red) {
 	case REDUCER_SUM:
@@ -125,13 +129,9 @@ combine(struct window *w, struct eval *ev, struct value a, struct value b, int s
 	case REDUCER_LAMBDA:
 		if (!subtract)
 			return eval_lambda2(ev, w->reducer->stage->args[0].e, a, b, out);
-		fn = NULL;
-		for (int j = 0; j < 5 && w->reducer->stage->desc->clauses[j].word != NULL; j++)
-			if (strcmp(w->reducer->stage->desc->clauses[j].word, "inverse") == 0)
-				fn = w->reducer->stage->clauses[j].e;
-		if (fn == NULL)
+		if (w->inverse == NULL)
 			return builtin_error(&ev->ctx, "no inverse");
-		return eval_lambda2(ev, fn, a, b, out);
+		return eval_lambda2(ev, w->inverse, a, b, out);
 	default:
 		return builtin_error(&ev->ctx, "this reducer cannot combine in a window");
 	}
@@ -158,14 +158,14 @@ compact(struct window *w)
 	arena_free(w->total_arena);
 	w->total = m;
 	w->total_arena = a;
+	w->stale = 0;
 }
 
+/* The running result's values are copied into total_arena; what combine
+ * builds on the way stays in the evaluator's (the batch's) arena. */
 static void
 fold_slot(struct window *w, struct eval *ev, const struct slot *s, int subtract, int64_t *errors)
 {
-	struct arena *saved = ev->ctx.arena;
-
-	ev->ctx.arena = w->total_arena;
 	for (size_t i = 0; i < s->n; i++) {
 		struct value key, acc, out;
 		int created;
@@ -179,17 +179,26 @@ fold_slot(struct window *w, struct eval *ev, const struct slot *s, int subtract,
 			w->live++;
 			continue;
 		}
-		if (combine(w, ev, e->val, acc, subtract, &out) != 0)
+		if (combine(w, ev, e->val, acc, subtract, &out) != 0) {
 			(*errors)++;
-		else
+		} else {
+			if (value_takes_memory(e->val))
+				w->stale++;
 			e->val = value_copy(w->total_arena, out);
+		}
 		e->aux += subtract ? -1 : 1;
 		if (e->aux == 0)
 			w->live--;
 	}
-	ev->ctx.arena = saved;
-	if (w->total.n > 64 && w->total.n > 2 * w->live)
+	/* Dead keys and replaced values stay in the arena until it is rebuilt. */
+	if ((w->total.n > 64 && w->total.n > 2 * w->live) || w->stale > 2 * w->live + 64)
 		compact(w);
+}
+
+size_t
+window_bytes(const struct window *w)
+{
+	return w->total_arena != NULL ? arena_bytes(w->total_arena) : 0;
 }
 
 void

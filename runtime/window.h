@@ -59,6 +59,8 @@ size_t window_result(struct window *, struct eval *ev, struct arena *, struct va
  * returns 0, or -1 -- leaving the window as it was -- when the bytes are
  * not a saved window of the same shape (length, reducer, plan).
  */
+/* Bytes of memory the running result takes (its arena). */
+size_t window_bytes(const struct window *);
 void window_save(const struct window *, struct strbuf *);
 int window_restore(struct window *, const char *data, size_t len);
 

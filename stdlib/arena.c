@@ -44,6 +44,16 @@ arena_new(size_t chunk_size)
 	return a;
 }
 
+size_t
+arena_bytes(const struct arena *a)
+{
+	size_t n = 0;
+
+	for (const struct arena_chunk *c = a->head; c != NULL; c = c->next)
+		n += c->size;
+	return n;
+}
+
 void
 arena_free(struct arena *a)
 {

@@ -14,6 +14,7 @@ struct arena;
 
 struct arena *arena_new(size_t chunk_size);	/* 0: a default size */
 void arena_free(struct arena *);		/* NULL is fine */
+size_t arena_bytes(const struct arena *);	/* the chunks' sizes, summed */
 void *arena_alloc(struct arena *, size_t);	/* uninitialised */
 void *arena_zalloc(struct arena *, size_t);	/* zeroed */
 char *arena_strndup(struct arena *, const char *, size_t);

@@ -94,6 +94,12 @@ struct value value_str_copy(struct arena *, const char *s, size_t n);
 struct value value_pair(struct arena *, struct value a, struct value b);
 /* A deep copy whose every part lives in the arena. */
 struct value value_copy(struct arena *, struct value);
+/* Does value_copy of v take arena memory (a string, tuple, list or map)? */
+static inline int
+value_takes_memory(struct value v)
+{
+	return v.type == VT_STR || v.type == VT_TUPLE || v.type == VT_LIST || v.type == VT_MAP;
+}
 
 int value_is_number(struct value);
 /* The number as a double (INT or FLOAT). */

@@ -173,6 +173,39 @@ partitions(const char *script, const char *what)
 	arena_free(a);
 }
 
+/* The same 2,000 keys updated for 300 batches with values that take
+ * memory (avg's (sum, count)): the store must not keep every old copy. */
+static void
+steady_keys(void)
+{
+	struct node *n;
+	struct plan *p = compile("batches([(\"a\", 1)]) | state avg | print", &n);
+	struct state *s = state_new(n, 1);
+	size_t early = 0;
+	int64_t errors = 0;
+
+	for (int b = 0; b < 300; b++) {
+		struct arena *a = arena_new(0);
+		struct eval ev = { 0 };
+		struct value pairs[2000];
+		char key[16];
+		ev.ctx.arena = a;
+		for (int k = 0; k < 2000; k++) {
+			snprintf(key, sizeof key, "k%d", k);
+			pairs[k] = value_pair(a, value_str_copy(a, key, strlen(key)), value_float(b + k));
+		}
+		state_update(s, 0, &ev, (int64_t)(b + 1) * 1000, pairs, 2000, count_error, &errors);
+		if (b == 9)
+			early = state_bytes(s);
+		arena_free(a);
+	}
+	TAP_OK(state_bytes(s) <= 2 * early + 256 * 1024 && errors == 0,
+	    "steady keys: the store stays at %zu bytes (%zu after 10 batches), old values let go",
+	    state_bytes(s), early);
+	state_free(s);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -315,5 +348,6 @@ main(void)
 	partitions("batches([(\"a\", 1)]) | state last emit changed | print", "last, emit changed");
 	partitions("batches([(\"a\", 1)]) | state (vs, old) => (old ?? 0) * 3 + vs[0] - len(vs) | print",
 	    "an order-sensitive lambda");
+	steady_keys();
 	return tap_done();
 }

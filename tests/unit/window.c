@@ -197,6 +197,39 @@ round_trip(const char *what, const char *script, enum kind kind, const char *wan
 	arena_free(a);
 }
 
+/* The same 2,000 keys in every batch of an incremental avg window for 300
+ * batches: the running result must not keep every old (sum, count). */
+static void
+steady_keys(void)
+{
+	struct plan *p;
+	struct window *w = window_of("batches([(\"a\", 1)]) | window 3s | reduceByKey avg | print", &p);
+	size_t early = 0;
+	int64_t errors = 0;
+
+	for (int b = 0; b < 300; b++) {
+		struct arena *a = arena_new(0);
+		struct eval ev = { 0 };
+		static struct value items[2000];
+		char key[16];
+		ev.ctx.arena = a;
+		for (int k = 0; k < 2000; k++) {
+			snprintf(key, sizeof key, "k%d", k);
+			items[k] = value_pair(a, value_str_copy(a, key, strlen(key)),
+			    value_pair(a, value_float(b + k), value_int(1)));
+		}
+		window_add(w, &ev, items, 2000, &errors);
+		if (b == 9)
+			early = window_bytes(w);
+		arena_free(a);
+	}
+	TAP_OK(window_bytes(w) <= 2 * early + 256 * 1024 && errors == 0,
+	    "steady keys: the running result stays at %zu bytes (%zu after 10 batches)",
+	    window_bytes(w), early);
+	window_free(w);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -228,5 +261,6 @@ main(void)
 		plan_free(p4);
 		plan_free(p5);
 	}
+	steady_keys();
 	return tap_done();
 }
