@@ -21,23 +21,11 @@ usage: evtime_ref.py cases DIR N SEED
 import random
 import sys
 
-REDUCERS = [
-    ("sum", lambda vs: sum(vs)),
-    ("count", lambda vs: len(vs)),
-    ("min", lambda vs: min(vs)),
-    ("max", lambda vs: max(vs)),
-    ("avg", lambda vs: sum(vs) / len(vs)),
-    ("first", lambda vs: vs[0]),
-    ("last", lambda vs: vs[-1]),
-    ("(a, b) => a + b", lambda vs: sum(vs)),
+from ref_common import REDUCERS as COMMON, fmt
+
+REDUCERS = COMMON + [
     ("(a, b) => max(a, b)", lambda vs: max(vs)),
 ]
-
-
-def fmt(v):
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
 
 
 def windows_of(t, length, slide):

@@ -8,24 +8,12 @@ usage: window_ref.py DIR N SEED   writes DIR/caseK.pipe and DIR/caseK.out
 import random
 import sys
 
-REDUCERS = [
-    ("sum", lambda vs: sum(vs)),
-    ("count", lambda vs: len(vs)),
-    ("min", lambda vs: min(vs)),
-    ("max", lambda vs: max(vs)),
-    ("avg", lambda vs: sum(vs) / len(vs)),
-    ("first", lambda vs: vs[0]),
-    ("last", lambda vs: vs[-1]),
-    ("(a, b) => a + b", lambda vs: sum(vs)),
+from ref_common import REDUCERS as COMMON, fmt
+
+REDUCERS = COMMON + [
     ("(a, b) => a + b inverse (a, b) => a - b", lambda vs: sum(vs)),
     ("(a, b) => max(a, b) * 1", lambda vs: max(vs)),
 ]
-
-
-def fmt(v):
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
 
 
 def main():

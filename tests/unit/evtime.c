@@ -18,6 +18,7 @@
 #include "stdlib/arena.h"
 #include "stdlib/strbuf.h"
 #include "tap.h"
+#include "util.h"
 
 #define NBLOCKS 12
 #define PER_BLOCK 5
@@ -31,12 +32,8 @@ static struct evtime *
 evtime_of(const char *text)
 {
 	struct job_options jo = { 0 };
-	struct diags *d = diags_new("<test>", text, strlen(text));
-	struct plan *p;
+	struct plan *p = unit_compile(text);
 
-	jo.ncpus = 1;
-	p = plan_compile(text, strlen(text), &jo, d);
-	diags_free(d);
 	if (p == NULL)
 		return NULL;
 	plans[nplans++] = p;

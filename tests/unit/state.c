@@ -14,17 +14,14 @@
 #include "stdlib/arena.h"
 #include "stdlib/strbuf.h"
 #include "tap.h"
+#include "util.h"
 
 static struct plan *
 compile(const char *text, struct node **state)
 {
 	struct job_options jo = { 0 };
-	struct diags *d = diags_new("<test>", text, strlen(text));
-	struct plan *p;
+	struct plan *p = unit_compile(text);
 
-	jo.ncpus = 1;
-	p = plan_compile(text, strlen(text), &jo, d);
-	diags_free(d);
 	*state = NULL;
 	for (int i = 0; p != NULL && i < p->nnodes; i++)
 		if (p->nodes[i]->op == OP_STATE)
@@ -43,12 +40,6 @@ count_error(void *arg, const char *reason, struct value record)
 	(*(int64_t *)arg)++;
 }
 
-static int
-cmp_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The emitted pairs as sorted text, one per line. */
 static char *
 emitted(struct state *s, struct arena *a, int final)
@@ -65,22 +56,10 @@ emitted(struct state *s, struct arena *a, int final)
 		n += k;
 		free(part);
 	}
-	struct strbuf sb = STRBUF_INIT;
-	char **lines = calloc(n + 1, sizeof *lines);
+	char *text = unit_sorted_print(out, n);
 
-	for (size_t i = 0; i < n; i++) {
-		struct strbuf one = STRBUF_INIT;
-		value_format_print(&one, out[i]);
-		lines[i] = strbuf_detach(&one);
-	}
-	qsort(lines, n, sizeof *lines, cmp_lines);
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addf(&sb, "%s%s", i ? " " : "", lines[i]);
-		free(lines[i]);
-	}
-	free(lines);
 	free(out);
-	return strbuf_detach(&sb);
+	return text;
 }
 
 static struct value

@@ -17,6 +17,7 @@
 #include "stdlib/arena.h"
 #include "stdlib/strbuf.h"
 #include "tap.h"
+#include "util.h"
 
 enum kind { K_SUM, K_AVG, K_MIN, K_COUNT, K_PLAIN };
 
@@ -25,13 +26,9 @@ static struct window *
 window_of(const char *text, struct plan **pp)
 {
 	struct job_options jo = { 0 };
-	struct diags *d = diags_new("<test>", text, strlen(text));
-	struct plan *p;
+	struct plan *p = unit_compile(text);
 	struct window *w = NULL;
 
-	jo.ncpus = 1;
-	p = plan_compile(text, strlen(text), &jo, d);
-	diags_free(d);
 	*pp = p;
 	for (int i = 0; p != NULL && i < p->nnodes; i++) {
 		struct node *n = p->nodes[i];
@@ -83,12 +80,6 @@ batch_items(enum kind kind, int k, struct arena *a, struct value *out)
 	}
 }
 
-static int
-cmp_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The window's result as sorted text. */
 static char *
 result(struct window *w, struct eval *ev, struct arena *a)
@@ -97,19 +88,10 @@ result(struct window *w, struct eval *ev, struct arena *a)
 	int64_t errors = 0;
 	size_t n = window_result(w, ev, a, &out, &errors);
 	struct strbuf sb = STRBUF_INIT;
-	char **lines = calloc(n + 1, sizeof *lines);
+	char *text = unit_sorted_print(out, n);
 
-	for (size_t i = 0; i < n; i++) {
-		struct strbuf one = STRBUF_INIT;
-		value_format_print(&one, out[i]);
-		lines[i] = strbuf_detach(&one);
-	}
-	qsort(lines, n, sizeof *lines, cmp_lines);
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addf(&sb, "%s%s", i ? " " : "", lines[i]);
-		free(lines[i]);
-	}
-	free(lines);
+	strbuf_adds(&sb, text);
+	free(text);
 	free(out);
 	if (errors > 0)
 		strbuf_adds(&sb, " (errors)");
