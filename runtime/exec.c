@@ -1239,7 +1239,7 @@ merge_task(void *arg, int w)
 		for (size_t i = 0; i < m->n; i++) {
 			struct kentry *e = m->list[i];
 			int created;
-			if ((int)((e->hash >> 40) % (uint64_t)P) != t->p)
+			if (keymap_part(e->hash, P) != t->p)
 				continue;
 			struct kentry *d = keymap_upsert(&merged, e->key, e->hash, &created);
 			if (created) {
@@ -1312,7 +1312,7 @@ merge_task(void *arg, int w)
 				continue;
 			key = value_str(sc_key(s), s->len1 - 1);
 			h = hash_bytes(key.u.s, key.n);
-			if ((int)((h >> 40) % (uint64_t)P) != t->p)
+			if (keymap_part(h, P) != t->p)
 				continue;
 			struct kentry *d = keymap_upsert(&merged, key, h, &created);
 			if (created)

@@ -43,6 +43,14 @@ struct keymap {
 	int copy_keys;
 };
 
+/* The partition (of nparts) a key of this hash belongs to: the one merged
+ * results and state are split by, the same on every worker. */
+static inline int
+keymap_part(uint64_t hash, int nparts)
+{
+	return (int)((hash >> 40) % (uint64_t)nparts);
+}
+
 void keymap_init(struct keymap *, struct arena *, int copy_keys);
 void keymap_release(struct keymap *);
 

@@ -98,7 +98,7 @@ state_nparts(const struct state *s)
 int
 state_part_of(const struct state *s, struct value key)
 {
-	return (int)((value_hash(key) >> 40) % (uint64_t)s->nparts);
+	return keymap_part(value_hash(key), s->nparts);
 }
 
 size_t
@@ -412,7 +412,7 @@ state_restore(struct state *s, const char *data, size_t len)
 			break;
 		}
 		uint64_t h = value_hash(k);
-		struct state_part *sp = &parts[(h >> 40) % (uint64_t)s->nparts];
+		struct state_part *sp = &parts[keymap_part(h, s->nparts)];
 		struct kentry *e = keymap_upsert(&sp->map, k, h, &created);
 		e->val = sp == &parts[0] ? v : value_copy(sp->arena, v);
 		e->aux = t;
