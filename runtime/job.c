@@ -42,6 +42,7 @@
 #include "exec.h"
 #include "job.h"
 #include "source.h"
+#include "status.h"
 #include "table.h"
 #include "workers.h"
 #include "cli/exitcode.h"
@@ -124,6 +125,7 @@ struct job {
 
 	/* the status line */
 	int status_line;
+	int has_state;			/* a state stage: its keys are shown */
 	int64_t records_total;
 	int64_t started_ms;
 };
@@ -144,10 +146,15 @@ now_ms(void)
 int
 job_write(struct job *j, uint64_t seq, const char *data, size_t len)
 {
+	int err = 0;
+
 	/* With on error fail, the batches before the failing one are written
 	 * whole and nothing from it or after it: the same on every run. */
 	if (atomic_load(&j->epipe) || seq >= atomic_load(&j->fail_seq))
 		return -1;
+	/* Only the write itself is inside hide/show: the status lock is
+	 * taken last, never held while taking another. */
+	status_hide(STDOUT_FILENO);
 	while (len > 0) {
 		ssize_t n = write(STDOUT_FILENO, data, len);
 		if (n < 0) {
@@ -157,25 +164,28 @@ job_write(struct job *j, uint64_t seq, const char *data, size_t len)
 				usleep(1000);
 				continue;
 			}
-			/* A closed pipe ends the job quietly; another failure
-			 * (a full disk) ends it with status 1 and the reason. */
-			if (errno != EPIPE) {
-				pthread_mutex_lock(&j->err_lock);
-				if (!j->failed) {
-					j->failed = 1;
-					j->fail_msg = xasprintf("writing standard output: %s",
-					    strerror(errno));
-				}
-				pthread_mutex_unlock(&j->err_lock);
-			}
-			if (atomic_exchange(&j->epipe, 1) == 0 && j->wake_ev != NULL)
-				event_active(j->wake_ev, EV_READ, 0);
-			return -1;
+			err = errno;
+			break;
 		}
 		data += n;
 		len -= (size_t)n;
 	}
-	return 0;
+	status_show(STDOUT_FILENO);
+	if (err == 0)
+		return 0;
+	/* A closed pipe ends the job quietly; another failure (a full disk)
+	 * ends it with status 1 and the reason. */
+	if (err != EPIPE) {
+		pthread_mutex_lock(&j->err_lock);
+		if (!j->failed) {
+			j->failed = 1;
+			j->fail_msg = xasprintf("writing standard output: %s", strerror(err));
+		}
+		pthread_mutex_unlock(&j->err_lock);
+	}
+	if (atomic_exchange(&j->epipe, 1) == 0 && j->wake_ev != NULL)
+		event_active(j->wake_ev, EV_READ, 0);
+	return -1;
 }
 
 void
@@ -270,11 +280,14 @@ job_record_error(struct job *j, uint64_t seq, const struct node *n, const char *
 		}
 		break;
 	default:
-		if (!j->ropt->quiet && j->errors <= ERRORS_SHOWN)
-			fprintf(stderr, "streamjob: skipped a record in %s: %s; record: %s\n",
-			    w, reason, strbuf_str(&rec));
-		if (!j->ropt->quiet && j->errors == ERRORS_SHOWN)
+		if (j->ropt->quiet || j->errors > ERRORS_SHOWN)
+			break;
+		status_hide(STDERR_FILENO);
+		fprintf(stderr, "streamjob: skipped a record in %s: %s; record: %s\n",
+		    w, reason, strbuf_str(&rec));
+		if (j->errors == ERRORS_SHOWN)
 			fprintf(stderr, "streamjob: further skipped records are only counted\n");
+		status_show(STDERR_FILENO);
 		break;
 	}
 	pthread_mutex_unlock(&j->err_lock);
@@ -314,19 +327,42 @@ job_failed(struct job *j)
 
 /* ---- the driver ---- */
 
+/* The batch's time as a clock shows it (local time, HH:MM:SS), with
+ * milliseconds when it is not on a whole second. */
+static void
+clock_time(char *buf, size_t size, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    (n = strftime(buf, size, "%H:%M:%S", &tm)) == 0) {
+		snprintf(buf, size, "%lld ms", (long long)ms);
+		return;
+	}
+	if (ms % 1000 != 0)
+		snprintf(buf + n, size - n, ".%03d", (int)(ms % 1000));
+}
+
 static void
 status_line(struct job *j, struct batch *b, int64_t processing)
 {
 	int64_t delay = b->closed_at > 0 ? now_ms() - processing - b->closed_at : 0;
 	int64_t elapsed = now_ms() - j->started_ms;
 	double rate = elapsed > 0 ? (double)j->records_total * 1000.0 / (double)elapsed : 0;
+	char when[48], text[256];
+	int n;
 
 	if (delay < 0)
 		delay = 0;
-	fprintf(stderr, "\r\033[Kbatch %lld | %.0f records/s | processing %lld ms | delay %lld ms | state %zu keys",
-	    (long long)b->time, rate, (long long)processing, (long long)delay,
-	    exec_state_keys(j->exec));
-	fflush(stderr);
+	clock_time(when, sizeof when, b->time);
+	n = snprintf(text, sizeof text, "batch %s | %.0f records/s | processing %lld ms | delay %lld ms",
+	    when, rate, (long long)processing, (long long)delay);
+	if (j->has_state && n > 0 && (size_t)n < sizeof text)
+		snprintf(text + n, sizeof text - (size_t)n, " | state %zu keys",
+		    exec_state_keys(j->exec));
+	status_draw(text);
 }
 
 static void *
@@ -722,8 +758,11 @@ on_table_timer(evutil_socket_t fd, short what, void *arg)
 		return;		/* no batch will open again */
 	for (int i = 0; i < j->exec->ntables; i++) {
 		char *msg;
-		if (table_slot_poll(j->exec->tables[i], &msg) != TABLE_SAME && !j->ropt->quiet)
+		if (table_slot_poll(j->exec->tables[i], &msg) != TABLE_SAME && !j->ropt->quiet) {
+			status_hide(STDERR_FILENO);
 			fprintf(stderr, "streamjob: %s\n", msg);
+			status_show(STDERR_FILENO);
+		}
 		free(msg);
 	}
 }
@@ -891,6 +930,7 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->interval = plan->settings.batch_ms;
 	j->started_ms = now_ms();
 	j->status_line = !ropt->quiet && isatty(STDERR_FILENO);
+	status_start(j->status_line);
 	atomic_store(&j->fail_seq, UINT64_MAX);
 	/* Blocks come and go by the hundred: keep them on the heap, where
 	 * freed memory is reused, rather than in mappings that fault in anew. */
@@ -906,6 +946,9 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 		switch (plan->nodes[i]->op) {
 		case OP_STDIN: case OP_SOCKET: case OP_LISTEN: case OP_FILES: case OP_TAIL:
 			virtual_clock = 0;
+			break;
+		case OP_STATE:		/* what exec_state_keys counts */
+			j->has_state = 1;
 			break;
 		default:
 			break;
@@ -955,8 +998,7 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 		event_add(j->signal_term, NULL);
 		run_real(j);
 	}
-	if (j->status_line)
-		fputc('\n', stderr);
+	status_end();
 	if (j->bad_input)
 		status = EXIT_RUNTIME;
 	if (j->failed) {

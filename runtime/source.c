@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "source.h"
+#include "status.h"
 #include "lang/catalog.h"
 #include "lang/plan.h"
 #include "stdlib/xmalloc.h"
@@ -114,11 +115,13 @@ source_warn(struct source *s, const char *fmt, ...)
 
 	if (s->quiet)
 		return;
+	status_hide(STDERR_FILENO);
 	fprintf(stderr, "streamjob: %s: ", s->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	status_show(STDERR_FILENO);
 }
 
 /* ---- standard input ---- */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "retry.h"
+#include "status.h"
 #include "tcpsink.h"
 #include "stdlib/xmalloc.h"
 
@@ -63,8 +64,10 @@ failure(struct tcpsink *t, const char *what)
 		return;
 	if (t->retry.attempts > 1)
 		snprintf(more, sizeof more, " (%d attempts so far)", t->retry.attempts);
+	status_hide(STDERR_FILENO);
 	fprintf(stderr, "streamjob: tcp %s:%s: %s; retrying the batch%s\n", t->host, t->port,
 	    what, more);
+	status_show(STDERR_FILENO);
 }
 
 /* Connect to one of HOST's addresses, waiting at most a few seconds. */
@@ -174,9 +177,12 @@ tcpsink_put(struct tcpsink *t, const char *data, size_t len)
 		} else if (send_all(t, data, len, why, sizeof why) != 0) {
 			failure(t, why);
 		} else {
-			if (retry_recovered(&t->retry) && !t->quiet)
+			if (retry_recovered(&t->retry) && !t->quiet) {
+				status_hide(STDERR_FILENO);
 				fprintf(stderr, "streamjob: tcp %s:%s: connected; batch sent\n",
 				    t->host, t->port);
+				status_show(STDERR_FILENO);
+			}
 			retry_reset(&t->retry);
 			return;
 		}
