@@ -893,6 +893,9 @@ run_real(struct job *j)
 	submit_lists(j, j->current, 0, j->opt->once);
 	j->starting = 1;
 	if (setup_sources(j) != 0) {
+		/* A job that could not start writes nothing: its one batch
+		 * runs only so that everything ends the usual way. */
+		atomic_store(&j->fail_seq, j->current->seq);
 		j->starting = 0;
 		j->bad_input = 1;
 		close_batch(j, 1);
