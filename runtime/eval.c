@@ -443,11 +443,14 @@ sequence(struct eval *ev, const struct expr *e, enum value_type type, struct val
 {
 	struct value *items = arena_alloc(ev->ctx.arena,
 	    (size_t)(e->nitems > 0 ? e->nitems : 1) * sizeof *items);
+	size_t n = (size_t)e->nitems;
 
 	for (int i = 0; i < e->nitems; i++)
 		if (eval_expr(ev, e->items[i], &items[i]) != 0)
 			return -1;
-	*out = value_seq(type, items, type == VT_MAP ? (size_t)e->nitems / 2 : (size_t)e->nitems);
+	if (type == VT_MAP)	/* {"a": 1, "a": 2} is {"a": 2} */
+		n = value_map_unique(items, n / 2);
+	*out = value_seq(type, items, n);
 	return 0;
 }
 
