@@ -387,7 +387,10 @@ test_num_int_str(void)
 	TAP_STR(J("num", S("inf")), "null", "num(\"inf\") is null");
 	TAP_STR(J("num", S("nan")), "null", "num(\"nan\") is null");
 	TAP_STR(J("num", S("0x10")), "null", "num of hex is null");
-	TAP_STR(J("num", S("1e999")), "null", "num out of a double's range is null");
+	TAP_STR(P("num", S("1e999")), "inf", "num past a double's range is inf, as strtod reads it");
+	TAP_STR(P("num", S("-1e999")), "-inf", "num past a double's range, negative, is -inf");
+	TAP_STR(J("num", S("1e-999")), "0.0", "num below a double's least is 0.0");
+	TAP_STR(J("int", S("1e999")), "null", "int past int64 is null");
 	TAP_STR(J("num", S("")), "null", "num(\"\") is null");
 	TAP_STR(J("num", S("-")), "null", "num(\"-\") is null");
 	TAP_STR(J("num", S("1e")), "null", "num(\"1e\") is null");
@@ -435,6 +438,21 @@ json_round_trip(const char *text)
 	TAP_OK(t.n == strlen(text) && memcmp(t.u.s, text, t.n) == 0, "json round trip of %s", text);
 }
 
+/* json(text) as a value, for calls that take it further. */
+static struct value
+P_json_n(const char *text, size_t n)
+{
+	const struct builtin *json = builtin_find("json");
+	struct value v = value_null();
+
+	ctx.err = NULL;
+	if (json->fn(&ctx, (struct value[]){ value_str(text, n) }, 1, &v) != 0)
+		return value_null();
+	return v;
+}
+
+#define P_json(lit) P_json_n(lit, sizeof(lit) - 1)
+
 static void
 test_json_csv_hash(void)
 {
@@ -448,8 +466,58 @@ test_json_csv_hash(void)
 	TAP_STR(J("json", S("42")), "42", "json of a bare integer");
 	TAP_STR(J("json", S("1.0")), "1.0", "json of a real is a double");
 	TAP_STR(J("json", S("\"s\\u00e9\"")), "\"sé\"", "json of a string with an escape");
-	TAP_STR(J("json", S("12345678901234567890")), "null", "json of an integer past int64 is null");
+	TAP_STR(J("json", S("12345678901234567890")), "1.2345678901234567e+19",
+	    "json of an integer past int64 is a double, as num reads it");
+	TAP_STR(J("json", S("{\"id\": 12345678901234567890, \"user\": \"bob\"}")),
+	    "{\"id\":1.2345678901234567e+19,\"user\":\"bob\"}", "an object with a big integer is read");
+	TAP_STR(J("json", S("-9223372036854775809")), "-9.223372036854776e+18",
+	    "json of an integer below int64 is a double");
+	TAP_STR(J("json", S("[9223372036854775807, -9223372036854775808]")),
+	    "[9223372036854775807,-9223372036854775808]", "json of int64's ends are integers");
+	TAP_STR(P("json", S("1e999")), "inf", "json(\"1e999\") is inf, as num reads it");
+	TAP_STR(P("json", S("{\"x\": -1e999, \"y\": 1}")), "{\"x\":null,\"y\":1}",
+	    "json of an object with -1e999 keeps the object");
+	TAP_STR(P("str", P_json("[-1e999, 1e-999, -0.0, 1E+2, 0.5e1]")), "[-inf,0.0,-0.0,100.0,5.0]",
+	    "json's numbers are num's");
 	TAP_STR(J("json", S("{\"a\":1,\"a\":2}")), "{\"a\":2}", "a repeated key keeps its last value");
+	TAP_STR(J("json", S("{\"a\":1,\"b\":2,\"a\":3}")), "{\"a\":3,\"b\":2}",
+	    "a repeated key keeps its first place");
+	TAP_STR(J("json", S(" \t\r\n[ ] ")), "[]", "json allows blanks around");
+	TAP_STR(J("json", S("{ }")), "{}", "json of an empty object");
+	TAP_STR(J("json", S("\"\\ud83d\\ude00 \\/ \\b\\f\\n\\r\\t\\\"\\\\\"")),
+	    "\"😀 / \\b\\f\\n\\r\\t\\\"\\\\\"", "json's escapes and a surrogate pair");
+	{
+		static const char *bad[] = {
+			"01", "-", "-01", "1.", ".5", "+1", "1e", "1e+", "0x10", "NaN", "Infinity",
+			"[1,]", "[1 2]", "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "{1:2}", "'x'", "tru",
+			"nul", "1 2", "[", "]", "\"open", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"",
+			"\"\\udc00\"", "\"\\ud800\\u0041\"", "\"tab\there\"", "\"\xff\"",
+			"\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "[1]x",
+		};
+		size_t k;
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++)
+			TAP_STR(J("json", value_str(bad[k], strlen(bad[k]))), "null", "not JSON: %s", bad[k]);
+	}
+	{
+		/* 2048 arrays deep is read; one more is refused, not a deep recursion. */
+		char deep[2 * 2049 + 1];
+		memset(deep, '[', 2049);
+		memset(deep + 2049, ']', 2049);
+		TAP_STR(J("len", P_json_n(deep + 1, 2 * 2048)), "1", "json nested 2048 deep");
+		TAP_STR(J("json", value_str(deep, 2 * 2049)), "null", "json nested 2049 deep is null");
+	}
+	{
+		/* A large object with repeated keys: one entry per key. */
+		struct strbuf t = STRBUF_INIT;
+		strbuf_addc(&t, '{');
+		for (int k = 0; k < 300; k++)
+			strbuf_addf(&t, "%s\"k%d\":%d", k > 0 ? "," : "", k % 100, k);
+		strbuf_addc(&t, '}');
+		struct value m = P_json_n(t.data, t.len);
+		TAP_OK(m.type == VT_MAP && m.n == 100 && m.u.items[2 * 7 + 1].u.i == 207,
+		    "json of a large object with repeated keys");
+		strbuf_release(&t);
+	}
 	{
 		const struct builtin *json = builtin_find("json");
 		struct value v;
