@@ -52,7 +52,7 @@ static void
 prep_param(struct prep *p, struct expr *e)
 {
 	const char *value = NULL;
-	char *end;
+	struct number num;
 
 	for (int i = 0; i < p->opt->nparams; i++)
 		if (strcmp(p->opt->params[i].name, e->s) == 0)
@@ -61,18 +61,17 @@ prep_param(struct prep *p, struct expr *e)
 		e->kind = EXPR_NULL;
 		return;
 	}
-	long long ll = strtoll(value, &end, 10);
-	if (*value != '\0' && *end == '\0') {
+	switch (number_read(value, strlen(value), &num)) {
+	case NUMBER_INT:
 		e->kind = EXPR_INT;
-		e->i = ll;
+		e->i = num.i;
 		return;
-	}
-	double d = strtod(value, &end);
-	if (*value != '\0' && *end == '\0' &&
-	    strspn(value, "0123456789.eE+-") == strlen(value)) {
+	case NUMBER_FLOAT:
 		e->kind = EXPR_FLOAT;
-		e->d = d;
+		e->d = num.d;
 		return;
+	case NUMBER_NONE:
+		break;
 	}
 	e->kind = EXPR_STRING;
 	e->s = (char *)value;
