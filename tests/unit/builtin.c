@@ -625,6 +625,25 @@ test_time(void)
 	    "%%L needs a digit");
 	TAP_STR(J("parseTime", S("garbage"), S("%Y")), "null", "text that does not parse is null");
 	TAP_STR(J("parseTime", S("2023-11-14 junk"), S("%Y-%m-%d")), "null", "trailing text is null");
+	TAP_STR(J("parseTime", S("2023-02-30"), S("%Y-%m-%d")), "null", "February 30 does not parse");
+	TAP_STR(J("parseTime", S("2023-04-31"), S("%Y-%m-%d")), "null", "April 31 does not parse");
+	TAP_STR(J("parseTime", S("2023-02-29"), S("%Y-%m-%d")), "null", "February 29 of 2023 does not parse");
+	TAP_STR(J("parseTime", S("1900-02-29"), S("%Y-%m-%d")), "null", "nor of 1900");
+	TAP_STR(J("parseTime", S("2024-02-29"), S("%Y-%m-%d")), "1709164800000", "February 29 of 2024 does");
+	TAP_STR(J("parseTime", S("2000-02-29"), S("%Y-%m-%d")), "951782400000", "and of 2000");
+	TAP_STR(J("parseTime", S("2023-12-31"), S("%Y-%m-%d")), "1703980800000", "December 31 does");
+	TAP_STR(J("parseTime", S("Feb 30 2000"), S("%b %d %Y")), "null", "a month by name is checked too");
+	TAP_STR(J("parseTime", S("1999-02-29 10:00"), S("%F %R")), "null", "and a date by %%F");
+	TAP_STR(J("parseTime", S("02-29"), S("%m-%d")), "null", "without a year, February 29 is of 1970");
+	TAP_STR(J("parseTime", S("23:59:60"), S("%H:%M:%S")), "null", "a leap second does not parse");
+	TAP_STR(J("parseTime", S("23:59:59"), S("%H:%M:%S")), "86399000", "23:59:59 does");
+	TAP_STR(J("parseTime", S("2023-366"), S("%Y-%j")), "null", "day 366 of 2023 does not parse");
+	TAP_STR(J("parseTime", S("2024-366"), S("%Y-%j")), "1735603200000", "day 366 of 2024 does");
+	TAP_STR(J("parseTime", S("2022 0 Sun"), S("%Y %U %a")), "null", "a week day before the year does not parse");
+	TAP_STR(J("parseTime", S("2023 53 Sat"), S("%Y %U %a")), "null", "nor one after it");
+	TAP_STR(J("parseTime", S("2023 8 Mon"), S("%Y %U %a")), "1676851200000", "a week day in the year does");
+	TAP_STR(J("parseTime", S("10:00 +2400"), S("%H:%M %z")), "null", "an offset of a day does not parse");
+	TAP_STR(J("parseTime", S("10:00 +2359"), S("%H:%M %z")), "-50340000", "one under a day does");
 	TAP_STR(J("parseTime", NUL, S("%Y")), "null", "parseTime(null)");
 	TAP_STR(J("parseTime", I(2023), S("%Y")), "error: parseTime needs a string, got integer 2023 (use str())",
 	    "parseTime of a number is an error");
@@ -639,7 +658,7 @@ test_time(void)
 	}
 
 	if (stat("/usr/share/zoneinfo/Europe/Paris", &st) != 0 && getenv("TZDIR") == NULL) {
-		for (i = 0; i < 9; i++)
+		for (i = 0; i < 10; i++)
 			printf("ok %d # SKIP no tz database\n", ++tap_n);
 		return;
 	}
@@ -652,6 +671,8 @@ test_time(void)
 	    "1700000000000", "parseTime in Europe/Paris, winter");
 	TAP_STR(J("parseTime", S("2023-07-22 06:26:40"), S("%Y-%m-%d %H:%M:%S"), S("Europe/Paris")),
 	    "1690000000000", "parseTime in Europe/Paris, summer");
+	TAP_STR(J("parseTime", S("2023-02-30 12:00"), S("%Y-%m-%d %H:%M"), S("Europe/Paris")), "null",
+	    "February 30 does not parse in a zone either");
 	TAP_STR(J("strftime", I(1700000000000), S("%H:%M"), S("America/New_York")), "\"17:13\"",
 	    "strftime in another zone after Paris");
 	for (i = 0; i < 3; i++) {
