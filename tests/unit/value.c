@@ -362,6 +362,8 @@ test_print(void)
 	TAP_STR(PRINT(F(-0.0)), "-0.0", "print -0.0");
 	TAP_STR(PRINT(F(1e-7)), "1e-07", "print 1e-7");
 	TAP_STR(PRINT(F(NAN)), "nan", "print NaN");
+	TAP_STR(PRINT(F(-NAN)), "nan", "print a NaN with its sign bit set as nan");
+	TAP_STR(PRINT(F(INFINITY)), "inf", "print inf");
 	TAP_STR(PRINT(F(-INFINITY)), "-inf", "print -inf");
 	TAP_STR(PRINT(value_bool(1)), "true", "print true");
 	TAP_STR(PRINT(value_bool(0)), "false", "print false");
