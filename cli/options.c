@@ -1,11 +1,12 @@
 /*
  * options.c: getopt_long over SPEC section 3.  Values are validated here
- * (a duration for -b, a count for -j) so a bad one is a usage error before
- * any script is read.
+ * (a duration for -b, a count for -j, a number in range for NAME=VALUE)
+ * so a bad one is a usage error before any script is read.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,26 @@ valid_param_name(const char *s, size_t n)
 		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
 			return 0;
 	return 1;
+}
+
+/*
+ * A value that reads as a number must be one a script could write as a
+ * literal: a NAME=VALUE is not clamped or turned into inf where the same
+ * text in the script would be an error.  NULL, or the message.
+ */
+static char *
+param_check(const char *arg, const char *eq)
+{
+	const char *value = eq + 1;
+	struct number num;
+
+	if (number_read(value, strlen(value), &num) == NUMBER_NONE || !num.range)
+		return NULL;
+	if (num.kind == NUMBER_FLOAT && isinf(num.d))
+		return xasprintf("parameter '%.*s': number %s is too large",
+		    (int)(eq - arg), arg, value);
+	return xasprintf("parameter '%.*s': integer %s does not fit in 64 bits",
+	    (int)(eq - arg), arg, value);
 }
 
 int
@@ -210,6 +231,8 @@ options_parse(int argc, char **argv, struct options *o, char **err)
 				*err = xasprintf("parameter '%.*s' is given twice", (int)(eq - argv[i]), argv[i]);
 				return -1;
 			}
+		if ((*err = param_check(argv[i], eq)) != NULL)
+			return -1;
 		o->params[o->nparams].name = xstrndup(argv[i], (size_t)(eq - argv[i]));
 		o->params[o->nparams].value = eq + 1;
 		o->nparams++;

@@ -15,7 +15,6 @@
  * It goes on after an error with what it knows (an unknown shape), so one
  * run reports all errors.  The result is a struct stage per segment.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,22 +268,19 @@ static struct cval
 param_value(const char *text)
 {
 	struct cval v = { CV_STRING, 0, 0, text, 1 };
-	char *end;
+	struct number num;
 
-	if (*text != '\0') {
-		errno = 0;
-		long long i = strtoll(text, &end, 10);
-		if (*end == '\0' && errno == 0) {
-			v.k = CV_INT;
-			v.i = i;
-			return v;
-		}
-		double d = strtod(text, &end);
-		if (*end == '\0' && strspn(text, "0123456789.eE+-") == strlen(text)) {
-			v.k = CV_FLOAT;
-			v.d = d;
-			return v;
-		}
+	switch (number_read(text, strlen(text), &num)) {
+	case NUMBER_INT:
+		v.k = CV_INT;
+		v.i = num.i;
+		break;
+	case NUMBER_FLOAT:
+		v.k = CV_FLOAT;
+		v.d = num.d;
+		break;
+	case NUMBER_NONE:
+		break;
 	}
 	return v;
 }

@@ -118,7 +118,12 @@ struct settings {
 	const char *error_path;
 };
 
-/* A NAME=VALUE of the command line. */
+/*
+ * A NAME=VALUE of the command line.  The value is a number when
+ * number_read reads all of it as one, else a string; the command line has
+ * already refused a number that a script could not write as a literal
+ * (an integer beyond int64, a double beyond its range).
+ */
 struct param {
 	const char *name;
 	const char *value;

@@ -52,7 +52,7 @@ static void
 prep_param(struct prep *p, struct expr *e)
 {
 	const char *value = NULL;
-	char *end;
+	struct number num;
 
 	for (int i = 0; i < p->opt->nparams; i++)
 		if (strcmp(p->opt->params[i].name, e->s) == 0)
@@ -61,18 +61,17 @@ prep_param(struct prep *p, struct expr *e)
 		e->kind = EXPR_NULL;
 		return;
 	}
-	long long ll = strtoll(value, &end, 10);
-	if (*value != '\0' && *end == '\0') {
+	switch (number_read(value, strlen(value), &num)) {
+	case NUMBER_INT:
 		e->kind = EXPR_INT;
-		e->i = ll;
+		e->i = num.i;
 		return;
-	}
-	double d = strtod(value, &end);
-	if (*value != '\0' && *end == '\0' &&
-	    strspn(value, "0123456789.eE+-") == strlen(value)) {
+	case NUMBER_FLOAT:
 		e->kind = EXPR_FLOAT;
-		e->d = d;
+		e->d = num.d;
 		return;
+	case NUMBER_NONE:
+		break;
 	}
 	e->kind = EXPR_STRING;
 	e->s = (char *)value;
@@ -443,11 +442,14 @@ sequence(struct eval *ev, const struct expr *e, enum value_type type, struct val
 {
 	struct value *items = arena_alloc(ev->ctx.arena,
 	    (size_t)(e->nitems > 0 ? e->nitems : 1) * sizeof *items);
+	size_t n = (size_t)e->nitems;
 
 	for (int i = 0; i < e->nitems; i++)
 		if (eval_expr(ev, e->items[i], &items[i]) != 0)
 			return -1;
-	*out = value_seq(type, items, type == VT_MAP ? (size_t)e->nitems / 2 : (size_t)e->nitems);
+	if (type == VT_MAP)	/* {"a": 1, "a": 2} is {"a": 2} */
+		n = value_map_unique(items, n / 2);
+	*out = value_seq(type, items, n);
 	return 0;
 }
 

@@ -32,6 +32,7 @@
 #include "window.h"
 #include "workers.h"
 #include "stdlib/arena.h"
+#include "stdlib/number.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
@@ -728,8 +729,13 @@ apply(struct run *r, struct node *n, int i, struct value v)
 		}
 		if (!(value_as_double(out) >= -(double)EVT_LIMIT &&
 		    value_as_double(out) <= (double)EVT_LIMIT)) {
-			builtin_error(&r->ev.ctx, "timestamp %g is out of range (epoch ms, at most 8.64e15 either way)",
-			    value_as_double(out));
+			char num[32];
+			if (out.type == VT_INT)
+				snprintf(num, sizeof num, "%lld", (long long)out.u.i);
+			else
+				number_format_double(num, out.u.d);
+			builtin_error(&r->ev.ctx, "timestamp %s is out of range (epoch ms, at most 8.64e15 either way)",
+			    num);
 			record_error(r, n, v);
 			return;
 		}

@@ -6,13 +6,14 @@
  * explicit conversions a message points to.  num and int never fail: what
  * does not read as a number is null, so `num(_) ?? 0` is the idiom.
  */
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "fn.h"
+#include "json.h"
+#include "number.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -99,89 +100,35 @@ data_is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int
-data_is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /*
- * The number the text s[0..n) holds, with blanks around it allowed: an
- * integer when the text is integral ([+-]digits) and fits int64, else a
- * double when it is decimal ([+-]digits[.digits][e[+-]digits], either
- * side of the '.' may be empty but not both).  No hex, no "inf" or "nan",
- * nothing out of a double's range: those are not numbers (return 0).
+ * The number the text s[0..n) holds, with blanks around it allowed, as
+ * number_read reads it: an integer when the text is integral and fits
+ * int64, else the nearest double -- so an integer beyond int64 is a
+ * double (as awk, jq and Python read it) and a number beyond a double's
+ * range is an infinity (as strtod, Python and JavaScript read it).  No
+ * hex, no "inf" or "nan": those are not numbers (return 0).
  */
 static int
 data_parse_number(const char *s, size_t n, struct value *out)
 {
-	const char *p, *end, *start;
-	char buf[64], *tmp = buf;
-	int integral = 1, digits = 0, neg = 0;
-	uint64_t u = 0, lim;
-	double d;
+	const char *end = s + n;
+	struct number num;
 
-	end = s + n;
 	while (s < end && data_is_space(*s))
 		s++;
 	while (end > s && data_is_space(end[-1]))
 		end--;
-	start = p = s;
-	if (p < end && (*p == '+' || *p == '-'))
-		neg = *p++ == '-';
-	for (; p < end && data_is_digit(*p); p++)
-		digits++;
-	if (p < end && *p == '.') {
-		integral = 0;
-		for (p++; p < end && data_is_digit(*p); p++)
-			digits++;
+	switch (number_read(s, (size_t)(end - s), &num)) {
+	case NUMBER_INT:
+		*out = value_int(num.i);
+		return 1;
+	case NUMBER_FLOAT:
+		*out = value_float(num.d);
+		return 1;
+	case NUMBER_NONE:
+		break;
 	}
-	if (digits == 0)
-		return 0;
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		integral = 0;
-		p++;
-		if (p < end && (*p == '+' || *p == '-'))
-			p++;
-		if (p == end || !data_is_digit(*p))
-			return 0;
-		while (p < end && data_is_digit(*p))
-			p++;
-	}
-	if (p != end)
-		return 0;
-	if (integral) {
-		lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-		for (p = start + (*start == '+' || *start == '-'); p < end; p++) {
-			unsigned dg = (unsigned)(*p - '0');
-			if (u > (lim - dg) / 10)
-				break;
-			u = u * 10 + dg;
-		}
-		if (p == end) {
-			if (!neg)
-				*out = value_int((int64_t)u);
-			else if (u == (uint64_t)INT64_MAX + 1)
-				*out = value_int(INT64_MIN);
-			else
-				*out = value_int(-(int64_t)u);
-			return 1;
-		}
-		/* Too big for an integer: a double, as awk and jq read it. */
-	}
-	if ((size_t)(end - start) >= sizeof buf)
-		tmp = xstrndup(start, (size_t)(end - start));
-	else {
-		memcpy(buf, start, (size_t)(end - start));
-		buf[end - start] = '\0';
-	}
-	d = strtod(tmp, NULL);
-	if (tmp != buf)
-		free(tmp);
-	if (!isfinite(d))
-		return 0;
-	*out = value_float(d);
-	return 1;
+	return 0;
 }
 
 /*
@@ -291,76 +238,22 @@ fn_tojson(struct eval_ctx *ctx, const struct value *args, int nargs, struct valu
 
 /* ---- json ---- */
 
-static struct value
-data_from_json(struct eval_ctx *ctx, json_t *j)
-{
-	struct value *items;
-	size_t n, i;
-	void *it;
-
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		n = json_object_size(j);
-		items = arena_alloc(ctx->arena, 2 * n * sizeof *items);
-		i = 0;
-		for (it = json_object_iter(j); it != NULL && i < n;
-		    it = json_object_iter_next(j, it), i++) {
-			const char *key = json_object_iter_key(it);
-#if JANSSON_VERSION_HEX >= 0x020e00
-			size_t klen = json_object_iter_key_len(it);
-#else
-			size_t klen = strlen(key);
-#endif
-			items[2 * i] = value_str_copy(ctx->arena, key, klen);
-			items[2 * i + 1] = data_from_json(ctx, json_object_iter_value(it));
-		}
-		return value_seq(VT_MAP, items, i);
-	case JSON_ARRAY:
-		n = json_array_size(j);
-		items = arena_alloc(ctx->arena, n * sizeof *items);
-		for (i = 0; i < n; i++)
-			items[i] = data_from_json(ctx, json_array_get(j, i));
-		return value_seq(VT_LIST, items, n);
-	case JSON_STRING:
-		return value_str_copy(ctx->arena, json_string_value(j), json_string_length(j));
-	case JSON_INTEGER:
-		return value_int((int64_t)json_integer_value(j));
-	case JSON_REAL:
-		return value_float(json_real_value(j));
-	case JSON_TRUE:
-		return value_bool(1);
-	case JSON_FALSE:
-		return value_bool(0);
-	case JSON_NULL:
-		break;
-	}
-	return value_null();
-}
-
 /*
  * json(s): the value the JSON text s holds (any JSON value, not only an
- * object; objects become maps in their text's key order, a repeated key
- * keeping its last value); null when s is not JSON -- including integers
- * beyond int64, which jansson refuses.  json(null) is null.
+ * object), as json_decode reads it; null when s is not JSON.  json(null)
+ * is null.
  */
 int
 fn_json(struct eval_ctx *ctx, const struct value *args, int nargs, struct value *out)
 {
-	json_error_t jerr;
-	json_t *j;
-
 	(void)nargs;
 	*out = value_null();
 	if (args[0].type == VT_NULL)
 		return 0;
 	if (args[0].type != VT_STR)
 		return fn_type_error(ctx, "json", "a string of JSON text", args[0]);
-	j = json_loadb(args[0].n > 0 ? args[0].u.s : "", args[0].n,
-	    JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-	if (j == NULL)
-		return 0;
-	*out = data_from_json(ctx, j);
-	json_decref(j);
+	if (json_decode(ctx->arena, args[0].u.s, args[0].n, out) != 0)
+		*out = value_null();
 	return 0;
 }
 

@@ -415,13 +415,48 @@ time_scan(struct eval_ctx *ctx, const char *s, const char *fmt, size_t fn, struc
 	return *s == '\0';
 }
 
+static int
+time_is_leap(long long year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+/*
+ * Whether the fields strptime(3) left in tm name a time that exists.
+ * strptime checks each field alone (a day from 1 to 31, a second up to
+ * 61), and timegm would carry an impossible date into the next month;
+ * so here the day must exist in its month and year (February 29 only in
+ * a leap year, and in 1970 when the format reads no year), the second is
+ * at most 59 (epoch time has no leap seconds), and an offset read by %z
+ * is less than a day, as a zone argument is.  Day-of-year and week
+ * numbers are turned into a month and day by strptime; one past the
+ * year's end shows here as a month out of range.
+ */
+static int
+time_tm_valid(const struct tm *tm)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	long long year = (long long)tm->tm_year + 1900;
+
+	if (tm->tm_mon < 0 || tm->tm_mon > 11 || tm->tm_mday < 1 ||
+	    tm->tm_mday > days[tm->tm_mon] + (tm->tm_mon == 1 && time_is_leap(year)))
+		return 0;
+	if (tm->tm_hour < 0 || tm->tm_hour > 23 || tm->tm_min < 0 || tm->tm_min > 59 ||
+	    tm->tm_sec < 0 || tm->tm_sec > 59)
+		return 0;
+	if (tm->tm_gmtoff != LONG_MIN && (tm->tm_gmtoff <= -86400 || tm->tm_gmtoff >= 86400))
+		return 0;
+	return 1;
+}
+
 /*
  * parseTime(s, fmt [, tz]): the epoch ms of s read by strptime(3) with
  * fmt, in UTC unless a zone is given; an offset read by %z wins over the
  * zone, and %s (epoch seconds) over both.  Fields fmt does not read are
  * those of 1970-01-01 00:00:00, so "%H:%M" gives a time of that day.
- * null when s does not match fmt all the way (trailing blanks aside), or
- * when s or fmt is null.  In a named
+ * null when s does not match fmt all the way (trailing blanks aside),
+ * when it names a time that does not exist (time_tm_valid), or when s or
+ * fmt is null.  In a named
  * zone, a local time that a DST change skips or repeats is resolved as
  * mktime(3) does.
  */
@@ -450,7 +485,7 @@ fn_parseTime(struct eval_ctx *ctx, const struct value *args, int nargs, struct v
 	c.tm.tm_year = 70;
 	c.tm.tm_mday = 1;
 	c.tm.tm_gmtoff = LONG_MIN;	/* changed only by %z */
-	if (!time_scan(ctx, s, fn_bytes(args[1]), args[1].n, &c.tm, &x))
+	if (!time_scan(ctx, s, fn_bytes(args[1]), args[1].n, &c.tm, &x) || !time_tm_valid(&c.tm))
 		return 0;
 	if (x.has_epoch)
 		t = x.epoch;

@@ -1,6 +1,7 @@
 /*
- * number.c: number formatting and the duration and size units, shared by
- * the scanner, --explain and the command line.
+ * number.c: reading numbers from text, number formatting, and the
+ * duration and size units, shared by the scanner, --explain, the command
+ * line and the functions that read data (num, json).
  */
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,85 @@
 #include <string.h>
 
 #include "number.h"
+#include "xmalloc.h"
+
+static int
+number_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * The grammar is checked here, so strtod only ever sees a plain decimal
+ * number (never its hex, "inf" or "nan" forms, nor leading blanks); the
+ * integer is accumulated with an overflow check, never clamped.
+ */
+enum number_kind
+number_read(const char *s, size_t n, struct number *out)
+{
+	const char *p = s, *end = s + n;
+	char buf[64], *tmp = buf;
+	int integral = 1, digits = 0, neg = 0;
+	uint64_t u = 0, lim;
+
+	memset(out, 0, sizeof *out);
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (; p < end && number_is_digit(*p); p++)
+		digits++;
+	if (p < end && *p == '.') {
+		integral = 0;
+		for (p++; p < end && number_is_digit(*p); p++)
+			digits++;
+	}
+	if (digits == 0)
+		return NUMBER_NONE;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		integral = 0;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p == end || !number_is_digit(*p))
+			return NUMBER_NONE;
+		while (p < end && number_is_digit(*p))
+			p++;
+	}
+	if (p != end)
+		return NUMBER_NONE;
+	if (integral) {
+		lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+		for (p = s + (*s == '+' || *s == '-'); p < end; p++) {
+			unsigned dg = (unsigned)(*p - '0');
+			if (u > (lim - dg) / 10)
+				break;
+			u = u * 10 + dg;
+		}
+		if (p == end) {
+			out->kind = NUMBER_INT;
+			if (!neg)
+				out->i = (int64_t)u;
+			else if (u == (uint64_t)INT64_MAX + 1)
+				out->i = INT64_MIN;
+			else
+				out->i = -(int64_t)u;
+			return NUMBER_INT;
+		}
+		out->range = 1;	/* too big for an integer: the nearest double */
+	}
+	if (n >= sizeof buf)
+		tmp = xstrndup(s, n);
+	else {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+	}
+	out->kind = NUMBER_FLOAT;
+	out->d = strtod(tmp, NULL);
+	if (tmp != buf)
+		free(tmp);
+	if (isinf(out->d))
+		out->range = 1;
+	return NUMBER_FLOAT;
+}
 
 /*
  * Python's repr rules: the fewest significant digits that read back as

@@ -6,7 +6,8 @@
  * to be compared), so 1 and 1.0 are the same key and a sort never sees
  * a < b == c < a.  NaN equals itself and sorts after every other number;
  * -0.0 equals 0.  Maps compare as sets of entries: a map's keys are
- * assumed unique (whoever builds a map keeps one entry per key), so
+ * assumed unique (whoever builds a map keeps one entry per key, with
+ * value_map_unique when keys may repeat), so
  * equality ignores entry order, the hash sums per-entry hashes, and the
  * order sorts both maps' entries before comparing them.  A regex is equal
  * only to itself (the same compiled literal) and sorts after maps, by its
@@ -492,6 +493,68 @@ value_pair(struct arena *a, struct value x, struct value y)
 	items[0] = x;
 	items[1] = y;
 	return value_seq(VT_TUPLE, items, 2);
+}
+
+/* Below this many entries a map is made unique by comparing every pair. */
+#define VALUE_MAP_SMALL 16
+
+/*
+ * The slot in table (mask + 1 slots of entry number + 1, 0 for empty) of
+ * the kept entry whose key equals key, or of the empty slot where it goes.
+ */
+static uint32_t *
+value_map_slot(uint32_t *table, uint64_t mask, const struct value *items,
+    const uint64_t *hashes, struct value key, uint64_t h)
+{
+	uint64_t i = h & mask;
+
+	while (table[i] != 0) {
+		uint32_t j = table[i] - 1;
+		if (hashes[j] == h && value_equal(items[2 * j], key))
+			break;
+		i = (i + 1) & mask;
+	}
+	return &table[i];
+}
+
+size_t
+value_map_unique(struct value *items, size_t n)
+{
+	size_t i, j, w = 0, cap = 1;
+	uint32_t *table, *slot;
+	uint64_t *hashes, h;
+
+	if (n <= VALUE_MAP_SMALL) {
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < w && !value_equal(items[2 * j], items[2 * i]); j++)
+				;
+			if (j == w) {
+				items[2 * w] = items[2 * i];
+				w++;
+			}
+			items[2 * j + 1] = items[2 * i + 1];
+		}
+		return w;
+	}
+	while (cap < 2 * n)
+		cap *= 2;
+	table = xcalloc(cap, sizeof *table);
+	hashes = xmalloc(n * sizeof *hashes);
+	for (i = 0; i < n; i++) {
+		h = value_hash(items[2 * i]);
+		slot = value_map_slot(table, cap - 1, items, hashes, items[2 * i], h);
+		if (*slot == 0) {
+			*slot = (uint32_t)w + 1;
+			hashes[w] = h;
+			items[2 * w] = items[2 * i];
+			j = w++;
+		} else
+			j = *slot - 1;
+		items[2 * j + 1] = items[2 * i + 1];
+	}
+	free(hashes);
+	free(table);
+	return w;
 }
 
 /* A regex is shared, not copied: its expr lives as long as the program. */

@@ -92,6 +92,15 @@ value_seq(enum value_type type, struct value *items, size_t n)
 struct value value_str_copy(struct arena *, const char *s, size_t n);
 /* A pair (a, b) whose items live in the arena. */
 struct value value_pair(struct arena *, struct value a, struct value b);
+/*
+ * Make the n entries of a map's items (items[2i] a key, items[2i+1] its
+ * value) unique by key, in place, as every map must be: a key given more
+ * than once keeps the place of its first entry and the value of its last
+ * (as in a JSON object, or a Python or JavaScript literal).  Keys are
+ * equal as value_equal says, so 1 and 1.0 are one key.  Returns the
+ * number of entries left.
+ */
+size_t value_map_unique(struct value *items, size_t n);
 /* A deep copy whose every part lives in the arena. */
 struct value value_copy(struct arena *, struct value);
 /* Does value_copy of v take arena memory (a string, tuple, list or map)? */

@@ -387,7 +387,10 @@ test_num_int_str(void)
 	TAP_STR(J("num", S("inf")), "null", "num(\"inf\") is null");
 	TAP_STR(J("num", S("nan")), "null", "num(\"nan\") is null");
 	TAP_STR(J("num", S("0x10")), "null", "num of hex is null");
-	TAP_STR(J("num", S("1e999")), "null", "num out of a double's range is null");
+	TAP_STR(P("num", S("1e999")), "inf", "num past a double's range is inf, as strtod reads it");
+	TAP_STR(P("num", S("-1e999")), "-inf", "num past a double's range, negative, is -inf");
+	TAP_STR(J("num", S("1e-999")), "0.0", "num below a double's least is 0.0");
+	TAP_STR(J("int", S("1e999")), "null", "int past int64 is null");
 	TAP_STR(J("num", S("")), "null", "num(\"\") is null");
 	TAP_STR(J("num", S("-")), "null", "num(\"-\") is null");
 	TAP_STR(J("num", S("1e")), "null", "num(\"1e\") is null");
@@ -435,6 +438,21 @@ json_round_trip(const char *text)
 	TAP_OK(t.n == strlen(text) && memcmp(t.u.s, text, t.n) == 0, "json round trip of %s", text);
 }
 
+/* json(text) as a value, for calls that take it further. */
+static struct value
+P_json_n(const char *text, size_t n)
+{
+	const struct builtin *json = builtin_find("json");
+	struct value v = value_null();
+
+	ctx.err = NULL;
+	if (json->fn(&ctx, (struct value[]){ value_str(text, n) }, 1, &v) != 0)
+		return value_null();
+	return v;
+}
+
+#define P_json(lit) P_json_n(lit, sizeof(lit) - 1)
+
 static void
 test_json_csv_hash(void)
 {
@@ -448,8 +466,58 @@ test_json_csv_hash(void)
 	TAP_STR(J("json", S("42")), "42", "json of a bare integer");
 	TAP_STR(J("json", S("1.0")), "1.0", "json of a real is a double");
 	TAP_STR(J("json", S("\"s\\u00e9\"")), "\"sé\"", "json of a string with an escape");
-	TAP_STR(J("json", S("12345678901234567890")), "null", "json of an integer past int64 is null");
+	TAP_STR(J("json", S("12345678901234567890")), "1.2345678901234567e+19",
+	    "json of an integer past int64 is a double, as num reads it");
+	TAP_STR(J("json", S("{\"id\": 12345678901234567890, \"user\": \"bob\"}")),
+	    "{\"id\":1.2345678901234567e+19,\"user\":\"bob\"}", "an object with a big integer is read");
+	TAP_STR(J("json", S("-9223372036854775809")), "-9.223372036854776e+18",
+	    "json of an integer below int64 is a double");
+	TAP_STR(J("json", S("[9223372036854775807, -9223372036854775808]")),
+	    "[9223372036854775807,-9223372036854775808]", "json of int64's ends are integers");
+	TAP_STR(P("json", S("1e999")), "inf", "json(\"1e999\") is inf, as num reads it");
+	TAP_STR(P("json", S("{\"x\": -1e999, \"y\": 1}")), "{\"x\":null,\"y\":1}",
+	    "json of an object with -1e999 keeps the object");
+	TAP_STR(P("str", P_json("[-1e999, 1e-999, -0.0, 1E+2, 0.5e1]")), "[-inf,0.0,-0.0,100.0,5.0]",
+	    "json's numbers are num's");
 	TAP_STR(J("json", S("{\"a\":1,\"a\":2}")), "{\"a\":2}", "a repeated key keeps its last value");
+	TAP_STR(J("json", S("{\"a\":1,\"b\":2,\"a\":3}")), "{\"a\":3,\"b\":2}",
+	    "a repeated key keeps its first place");
+	TAP_STR(J("json", S(" \t\r\n[ ] ")), "[]", "json allows blanks around");
+	TAP_STR(J("json", S("{ }")), "{}", "json of an empty object");
+	TAP_STR(J("json", S("\"\\ud83d\\ude00 \\/ \\b\\f\\n\\r\\t\\\"\\\\\"")),
+	    "\"😀 / \\b\\f\\n\\r\\t\\\"\\\\\"", "json's escapes and a surrogate pair");
+	{
+		static const char *bad[] = {
+			"01", "-", "-01", "1.", ".5", "+1", "1e", "1e+", "0x10", "NaN", "Infinity",
+			"[1,]", "[1 2]", "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "{1:2}", "'x'", "tru",
+			"nul", "1 2", "[", "]", "\"open", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"",
+			"\"\\udc00\"", "\"\\ud800\\u0041\"", "\"tab\there\"", "\"\xff\"",
+			"\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "[1]x",
+		};
+		size_t k;
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++)
+			TAP_STR(J("json", value_str(bad[k], strlen(bad[k]))), "null", "not JSON: %s", bad[k]);
+	}
+	{
+		/* 2048 arrays deep is read; one more is refused, not a deep recursion. */
+		char deep[2 * 2049 + 1];
+		memset(deep, '[', 2049);
+		memset(deep + 2049, ']', 2049);
+		TAP_STR(J("len", P_json_n(deep + 1, 2 * 2048)), "1", "json nested 2048 deep");
+		TAP_STR(J("json", value_str(deep, 2 * 2049)), "null", "json nested 2049 deep is null");
+	}
+	{
+		/* A large object with repeated keys: one entry per key. */
+		struct strbuf t = STRBUF_INIT;
+		strbuf_addc(&t, '{');
+		for (int k = 0; k < 300; k++)
+			strbuf_addf(&t, "%s\"k%d\":%d", k > 0 ? "," : "", k % 100, k);
+		strbuf_addc(&t, '}');
+		struct value m = P_json_n(t.data, t.len);
+		TAP_OK(m.type == VT_MAP && m.n == 100 && m.u.items[2 * 7 + 1].u.i == 207,
+		    "json of a large object with repeated keys");
+		strbuf_release(&t);
+	}
 	{
 		const struct builtin *json = builtin_find("json");
 		struct value v;
@@ -557,6 +625,25 @@ test_time(void)
 	    "%%L needs a digit");
 	TAP_STR(J("parseTime", S("garbage"), S("%Y")), "null", "text that does not parse is null");
 	TAP_STR(J("parseTime", S("2023-11-14 junk"), S("%Y-%m-%d")), "null", "trailing text is null");
+	TAP_STR(J("parseTime", S("2023-02-30"), S("%Y-%m-%d")), "null", "February 30 does not parse");
+	TAP_STR(J("parseTime", S("2023-04-31"), S("%Y-%m-%d")), "null", "April 31 does not parse");
+	TAP_STR(J("parseTime", S("2023-02-29"), S("%Y-%m-%d")), "null", "February 29 of 2023 does not parse");
+	TAP_STR(J("parseTime", S("1900-02-29"), S("%Y-%m-%d")), "null", "nor of 1900");
+	TAP_STR(J("parseTime", S("2024-02-29"), S("%Y-%m-%d")), "1709164800000", "February 29 of 2024 does");
+	TAP_STR(J("parseTime", S("2000-02-29"), S("%Y-%m-%d")), "951782400000", "and of 2000");
+	TAP_STR(J("parseTime", S("2023-12-31"), S("%Y-%m-%d")), "1703980800000", "December 31 does");
+	TAP_STR(J("parseTime", S("Feb 30 2000"), S("%b %d %Y")), "null", "a month by name is checked too");
+	TAP_STR(J("parseTime", S("1999-02-29 10:00"), S("%F %R")), "null", "and a date by %%F");
+	TAP_STR(J("parseTime", S("02-29"), S("%m-%d")), "null", "without a year, February 29 is of 1970");
+	TAP_STR(J("parseTime", S("23:59:60"), S("%H:%M:%S")), "null", "a leap second does not parse");
+	TAP_STR(J("parseTime", S("23:59:59"), S("%H:%M:%S")), "86399000", "23:59:59 does");
+	TAP_STR(J("parseTime", S("2023-366"), S("%Y-%j")), "null", "day 366 of 2023 does not parse");
+	TAP_STR(J("parseTime", S("2024-366"), S("%Y-%j")), "1735603200000", "day 366 of 2024 does");
+	TAP_STR(J("parseTime", S("2022 0 Sun"), S("%Y %U %a")), "null", "a week day before the year does not parse");
+	TAP_STR(J("parseTime", S("2023 53 Sat"), S("%Y %U %a")), "null", "nor one after it");
+	TAP_STR(J("parseTime", S("2023 8 Mon"), S("%Y %U %a")), "1676851200000", "a week day in the year does");
+	TAP_STR(J("parseTime", S("10:00 +2400"), S("%H:%M %z")), "null", "an offset of a day does not parse");
+	TAP_STR(J("parseTime", S("10:00 +2359"), S("%H:%M %z")), "-50340000", "one under a day does");
 	TAP_STR(J("parseTime", NUL, S("%Y")), "null", "parseTime(null)");
 	TAP_STR(J("parseTime", I(2023), S("%Y")), "error: parseTime needs a string, got integer 2023 (use str())",
 	    "parseTime of a number is an error");
@@ -571,7 +658,7 @@ test_time(void)
 	}
 
 	if (stat("/usr/share/zoneinfo/Europe/Paris", &st) != 0 && getenv("TZDIR") == NULL) {
-		for (i = 0; i < 9; i++)
+		for (i = 0; i < 10; i++)
 			printf("ok %d # SKIP no tz database\n", ++tap_n);
 		return;
 	}
@@ -584,6 +671,8 @@ test_time(void)
 	    "1700000000000", "parseTime in Europe/Paris, winter");
 	TAP_STR(J("parseTime", S("2023-07-22 06:26:40"), S("%Y-%m-%d %H:%M:%S"), S("Europe/Paris")),
 	    "1690000000000", "parseTime in Europe/Paris, summer");
+	TAP_STR(J("parseTime", S("2023-02-30 12:00"), S("%Y-%m-%d %H:%M"), S("Europe/Paris")), "null",
+	    "February 30 does not parse in a zone either");
 	TAP_STR(J("strftime", I(1700000000000), S("%H:%M"), S("America/New_York")), "\"17:13\"",
 	    "strftime in another zone after Paris");
 	for (i = 0; i < 3; i++) {

@@ -362,6 +362,8 @@ test_print(void)
 	TAP_STR(PRINT(F(-0.0)), "-0.0", "print -0.0");
 	TAP_STR(PRINT(F(1e-7)), "1e-07", "print 1e-7");
 	TAP_STR(PRINT(F(NAN)), "nan", "print NaN");
+	TAP_STR(PRINT(F(-NAN)), "nan", "print a NaN with its sign bit set as nan");
+	TAP_STR(PRINT(F(INFINITY)), "inf", "print inf");
 	TAP_STR(PRINT(F(-INFINITY)), "-inf", "print -inf");
 	TAP_STR(PRINT(value_bool(1)), "true", "print true");
 	TAP_STR(PRINT(value_bool(0)), "false", "print false");
@@ -462,6 +464,47 @@ test_csv(void)
 	TAP_STR(CSV(L(2, I(1), I(2))), "\"[1,2]\"", "csv: a list field");
 }
 
+/* The map whose items are m's, made unique, as JSON text. */
+static const char *
+unique(struct value m)
+{
+	m.n = (uint32_t)value_map_unique(m.u.items, m.n);
+	return JSON(m);
+}
+
+static void
+test_map_unique(void)
+{
+	struct value *items;
+	struct value m;
+	char want[64];
+	int i, ok;
+
+	TAP_STR(unique(M(2, S("a"), I(1), S("a"), I(2))), "{\"a\":2}", "unique: the last value wins");
+	TAP_STR(unique(M(3, S("a"), I(1), S("b"), I(2), S("a"), I(3))), "{\"a\":3,\"b\":2}",
+	    "unique: in the place of the first");
+	TAP_STR(unique(M(2, I(1), S("x"), F(1.0), S("y"))), "{\"1\":\"y\"}", "unique: 1 and 1.0 are one key");
+	TAP_STR(unique(M(2, F(NAN), I(1), F(-NAN), I(2))), "{\"null\":2}", "unique: NaN is one key");
+	TAP_STR(unique(M(2, I(1), I(1), S("1"), I(2))), "{\"1\":1,\"1\":2}",
+	    "unique: 1 and \"1\" are two keys");
+	TAP_STR(unique(M(0, I(0))), "{}", "unique: no entries");
+
+	/* Past the pairwise comparisons: 300 entries, keys 0..99 three times. */
+	items = arena_alloc(A, 600 * sizeof *items);
+	for (i = 0; i < 300; i++) {
+		items[2 * i] = i % 2 ? F((double)(i % 100)) : I(i % 100);
+		items[2 * i + 1] = I(i);
+	}
+	m = value_seq(VT_MAP, items, 300);
+	m.n = (uint32_t)value_map_unique(m.u.items, m.n);
+	ok = m.n == 100;
+	for (i = 0; ok && i < 100; i++)
+		ok = value_equal(m.u.items[2 * i], I(i)) && m.u.items[2 * i + 1].u.i == 200 + i;
+	TAP_OK(ok, "unique: a large map keeps one entry per key, first place, last value");
+	snprintf(want, sizeof want, "%u entries", m.n);
+	TAP_STR(want, "100 entries", "unique: a large map's size");
+}
+
 int
 main(void)
 {
@@ -476,6 +519,7 @@ main(void)
 	test_tsv();
 	test_json();
 	test_csv();
+	test_map_unique();
 	arena_free(A);
 	return tap_done();
 }
