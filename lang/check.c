@@ -45,6 +45,7 @@ struct scope {
 	struct shape *elem;	/* the shape of _, or NULL where _ is undefined */
 	int in_lambda;
 	struct binding *vars;
+	struct expr *param;	/* a lambda's single parameter, when it is a name */
 };
 
 struct checker {
@@ -501,6 +502,42 @@ result_shape(enum builtin_result r)
 	}
 }
 
+/*
+ * A regex that is a whole condition (of filter, of if, an operand of and,
+ * or, not) tests the element, as in awk: /re/ is ELEM ~ /re/, where ELEM
+ * is _ or the lambda's single parameter.  The node becomes that match in
+ * place, so the passes after the checker see an ordinary ~.
+ */
+static void
+regex_condition(struct checker *c, struct expr *e, struct scope *sc)
+{
+	struct expr *re, *subject;
+
+	if (e == NULL || e->kind != EXPR_REGEX)
+		return;
+	if (sc->param == NULL && sc->elem == NULL) {
+		if (sc->in_lambda)
+			ERR(c, e->span, "a regex alone as a condition tests _ or a lambda's single parameter; "
+			    "here, say what it tests: NAME ~ /re/");
+		else
+			ERR(c, e->span, "a regex alone as a condition tests _, which is not defined here");
+		return;
+	}
+	re = arena_alloc(c->a, sizeof *re);
+	*re = *e;
+	subject = expr_new(c->a, sc->param != NULL ? EXPR_NAME : EXPR_ELEM, e->span);
+	if (sc->param != NULL) {
+		subject->s = sc->param->s;
+		subject->slen = sc->param->slen;
+	}
+	memset(e, 0, sizeof *e);
+	e->kind = EXPR_BINARY;
+	e->span = re->span;
+	e->op = OP_MATCH;
+	e->a = subject;
+	e->b = re;
+}
+
 static struct shape *
 check_call(struct checker *c, struct expr *e, struct scope *sc)
 {
@@ -605,6 +642,10 @@ check_binary(struct checker *c, struct expr *e, struct scope *sc)
 		check_expr(c, e->a, sc);
 		return &shape_bool;
 	}
+	if (e->op == OP_AND || e->op == OP_OR) {
+		regex_condition(c, e->a, sc);
+		regex_condition(c, e->b, sc);
+	}
 	a = check_expr(c, e->a, sc);
 	b = check_expr(c, e->b, sc);
 	switch (e->op) {
@@ -685,6 +726,8 @@ check_expr(struct checker *c, struct expr *e, struct scope *sc)
 			check_expr(c, e->items[i], sc);
 		return &shape_map;
 	case EXPR_UNARY:
+		if (e->op == OP_NOT)
+			regex_condition(c, e->a, sc);
 		s = check_expr(c, e->a, sc);
 		if (e->op == OP_NOT)
 			return &shape_bool;
@@ -708,6 +751,7 @@ check_expr(struct checker *c, struct expr *e, struct scope *sc)
 		check_expr(c, e->a, sc);
 		return &shape_any;
 	case EXPR_IF:
+		regex_condition(c, e->a, sc);
 		check_expr(c, e->a, sc);
 		return shape_join(c, check_expr(c, e->b, sc), check_expr(c, e->c, sc));
 	case EXPR_LAMBDA:
@@ -720,25 +764,34 @@ check_expr(struct checker *c, struct expr *e, struct scope *sc)
 	return &shape_any;
 }
 
-/* An expression of one element: "_ + 1", or a lambda "x => x + 1". */
+/*
+ * An expression of one element: "_ + 1", or a lambda "x => x + 1".  A
+ * condition (filter's) may be a regex alone, which tests the element.
+ */
 static struct shape *
-check_element_fn(struct checker *c, struct expr *e, struct shape *elem)
+check_element_fn(struct checker *c, struct expr *e, struct shape *elem, int condition)
 {
-	struct scope sc = { NULL, 0, NULL };
+	struct scope sc = { NULL, 0, NULL, NULL };
 
 	if (e->kind != EXPR_LAMBDA) {
 		sc.elem = elem;
+		if (condition)
+			regex_condition(c, e, &sc);
 		return check_expr(c, e, &sc);
 	}
 	sc.in_lambda = 1;
 	check_param_names(c, e->items, e->nitems);
 	if (e->nitems == 1) {
 		bind_pattern(c, &sc, e->items[0], elem, e);
+		if (e->items[0]->kind == EXPR_NAME)
+			sc.param = e->items[0];
 	} else {
 		struct expr tuple = *e;
 		tuple.kind = EXPR_TUPLE;
 		bind_pattern(c, &sc, &tuple, elem, e);
 	}
+	if (condition)
+		regex_condition(c, e->a, &sc);
 	return check_expr(c, e->a, &sc);
 }
 
@@ -747,7 +800,7 @@ static struct shape *
 check_lambda2(struct checker *c, const char *what, struct expr *e,
     struct shape *s1, struct shape *s2)
 {
-	struct scope sc = { NULL, 1, NULL };
+	struct scope sc = { NULL, 1, NULL, NULL };
 
 	if (e->kind != EXPR_LAMBDA || e->nitems != 2) {
 		ERR(c, e->span, "%s takes a lambda of two parameters, such as (a, b) => a + b", what);
@@ -1390,7 +1443,7 @@ check_batches(struct checker *c, struct stage *st)
 	struct expr **args;
 	int nargs;
 	struct shape *elem = NULL;
-	struct scope sc = { NULL, 0, NULL };
+	struct scope sc = { NULL, 0, NULL, NULL };
 
 	segment_args(c, st->seg, st->desc, &args, &nargs);
 	st->args[0].present = 1;
@@ -1549,11 +1602,11 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 	switch (d->op) {
 	case OP_MAP:
 		if (a0->e != NULL)
-			st->out = check_element_fn(c, a0->e, in);
+			st->out = check_element_fn(c, a0->e, in, 0);
 		break;
 	case OP_FLATMAP:
 		if (a0->e != NULL) {
-			struct shape *s = check_element_fn(c, a0->e, in);
+			struct shape *s = check_element_fn(c, a0->e, in, 0);
 			st->out = s->kind == SHAPE_LIST ? s->elem :
 			    s->kind == SHAPE_NULL ? &shape_any : s;
 		}
@@ -1561,11 +1614,11 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 	case OP_FILTER:
 	case OP_TIMESTAMP:
 		if (a0->e != NULL)
-			check_element_fn(c, a0->e, in);
+			check_element_fn(c, a0->e, in, d->op == OP_FILTER);
 		break;
 	case OP_MAPVALUES:
 		if (a0->e != NULL)
-			st->out = shape_pair(c, key, check_element_fn(c, a0->e, val));
+			st->out = shape_pair(c, key, check_element_fn(c, a0->e, val, 0));
 		break;
 	case OP_REDUCEBYKEY:
 		st->out = shape_pair(c, key, reducer_shape(c, a0, val, d->name));
@@ -1585,7 +1638,7 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 	case OP_SORT:
 	case OP_TOP:
 		if ((v = clause_of(st, "by")) != NULL && v->e != NULL)
-			check_element_fn(c, v->e, in);
+			check_element_fn(c, v->e, in, 0);
 		if (clause_of(st, "desc") != NULL && clause_of(st, "asc") != NULL)
 			ERR(c, clause_of(st, "asc")->span, "sort takes desc or asc, not both");
 		st->descending = clause_of(st, "desc") != NULL;
@@ -1609,7 +1662,7 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 	}
 	case OP_STATE:
 		if (a0->reducer == REDUCER_LAMBDA) {
-			struct scope sc = { NULL, 1, NULL };
+			struct scope sc = { NULL, 1, NULL, NULL };
 			struct expr *e = a0->e;
 			if (e->nitems != 2) {
 				ERR(c, e->span, "state takes a lambda of two parameters: (values, old) => ...");
@@ -1817,7 +1870,7 @@ check_table(struct checker *c, struct stmt *stmt)
 	}
 	if (seg->form == SEG_LIST) {
 		int pairs = 0, singles = 0;
-		struct scope sc = { NULL, 0, NULL };
+		struct scope sc = { NULL, 0, NULL, NULL };
 		t->list = seg->arg;
 		for (int i = 0; i < seg->arg->nitems; i++) {
 			struct expr *item = seg->arg->items[i];
