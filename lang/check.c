@@ -1410,6 +1410,40 @@ check_setting(struct checker *c, struct segment *seg, const struct op_desc *d)
 	}
 }
 
+/* Does st give its elements in the order they came in? */
+static int
+keeps_order(const struct stage *st)
+{
+	const struct op_desc *d = st->desc;
+
+	if (d == NULL || !(d->flags & OPF_BATCH))
+		return 1;
+	return (d->op == OP_JOIN || d->op == OP_LEFTJOIN || d->op == OP_EXCEPT) &&
+	    st->table != NULL;
+}
+
+/*
+ * Carry what is known of the order of elements from prev to st: the
+ * timestamp stage upstream, the last batch stage upstream (whose output has
+ * no arrival order) and an event-time window upstream.
+ */
+static void
+track_order(struct stage *st, const struct stage *prev)
+{
+	st->event_time = prev->event_time;
+	st->unordered = prev->unordered;
+	st->evt_window = prev->evt_window;
+	if (st->desc == NULL)
+		return;
+	if (st->desc->op == OP_TIMESTAMP)
+		st->event_time = st;
+	if (st->desc->op == OP_WINDOW && prev->event_time != NULL &&
+	    prev->evt_window == NULL)
+		st->evt_window = st;
+	if (!keeps_order(st))
+		st->unordered = st;
+}
+
 /* ---- sources ---- */
 
 static struct stage *check_source_segment(struct checker *, struct segment *);
@@ -1485,6 +1519,8 @@ check_source_segment(struct checker *c, struct segment *seg)
 		st = stage_new(c, seg, NULL);
 		st->ref = seg->head;
 		st->out = let->nstages > 0 ? let->stages[let->nstages - 1]->out : &shape_any;
+		if (let->nstages > 0)
+			track_order(st, let->stages[let->nstages - 1]);
 		let->used = 1;
 		return st;
 	}
@@ -1548,6 +1584,12 @@ check_source_segment(struct checker *c, struct segment *seg)
 			}
 			arena_push(c->a, (void ***)&st->args[0].streams, &st->args[0].nstreams, in);
 			out = shape_join(c, out, in->out);
+			/* Its output is in no event time, and in arrival order
+			 * only when each stream's is. */
+			if (st->unordered == NULL)
+				st->unordered = in->unordered;
+			if (st->evt_window == NULL)
+				st->evt_window = in->evt_window;
 		}
 		st->args[0].present = 1;
 		st->out = out != NULL ? out : &shape_any;
@@ -1716,6 +1758,26 @@ check_window(struct checker *c, struct stage *st)
 	}
 }
 
+/*
+ * The watermark of an event-time window advances in the order records
+ * arrived, so every stage between the source and the window must keep
+ * that order: after a batch stage, which windows close and what they hold
+ * would depend on -j.  Reported at the timestamp stage.
+ */
+static void
+check_event_time(struct checker *c, struct stage *window, const struct stage *in)
+{
+	const struct stage *ts = in->event_time, *batch = in->unordered;
+
+	if (ts == NULL || batch == NULL || in->evt_window != NULL)
+		return;		/* not event time; a later window: run time says */
+	ERR(c, ts->seg->head_span,
+	    "an event-time window (line %d) cannot come after the batch stage %s (line %d), whose "
+	    "output has no arrival order: only element stages (map, flatMap, filter, mapValues, "
+	    "join with a table) may come between the source and the window",
+	    window->seg->head_span.first_line, batch->desc->name, batch->seg->head_span.first_line);
+}
+
 static void
 check_named(struct checker *c, struct stage *st)
 {
@@ -1836,8 +1898,11 @@ check_pipeline(struct checker *c, struct stmt *stmt, struct pipeline *p)
 		st->in = prev->out;
 		check_args_and_clauses(c, st);
 		check_stage_shapes(c, st, prev);
-		if (d->op == OP_WINDOW)
+		track_order(st, prev);
+		if (d->op == OP_WINDOW) {
 			check_window(c, st);
+			check_event_time(c, st, prev);
+		}
 		check_named(c, st);
 		arena_push(c->a, (void ***)&p->stages, &p->nstages, st);
 		prev = st;

@@ -80,6 +80,11 @@ struct stage {
 	int descending;
 	struct table_def *table;	/* join, leftJoin, except: a table ... */
 	const char *stream;		/* ... or a let stream */
+	/* What the checker knows of the order of the output elements: */
+	struct stage *event_time;	/* the timestamp stage upstream, if any */
+	struct stage *unordered;	/* a batch stage upstream (this one too),
+					 * whose output has no arrival order */
+	struct stage *evt_window;	/* an event-time window upstream */
 };
 
 struct table_def {
