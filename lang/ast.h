@@ -102,6 +102,8 @@ enum stmt_kind {
 struct stmt {
 	enum stmt_kind kind;
 	struct span span;
+	int broken;		/* it has a syntax error: not checked, and what
+				 * it defines is unknown rather than undefined */
 	char *head;		/* ASSIGN: "let", "table", ... */
 	struct span head_span;
 	char *name;		/* ASSIGN: the name defined */
@@ -114,6 +116,7 @@ struct program {
 	struct arena *arena;
 	struct stmt **stmts;
 	int nstmts;
+	int incomplete;		/* parsing stopped before the end of the text */
 };
 
 struct expr *expr_new(struct arena *, enum expr_kind, struct span);

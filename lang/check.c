@@ -61,6 +61,8 @@ struct checker {
 	struct stage **named;	/* stages with "as NAME" */
 	int nnamed;
 	int stmt_index;		/* the statement being checked */
+	int broken;		/* statements with a syntax error, not checked */
+	int setting_broken[OP__COUNT];	/* a setting in such a statement */
 	const char *defining;	/* the let stream being defined, or NULL */
 	int single_segment;	/* the statement is one segment */
 };
@@ -240,10 +242,28 @@ find_later_definition(struct checker *c, const char *name)
 
 	for (int i = c->stmt_index + 1; i < prog->nstmts; i++) {
 		struct stmt *st = prog->stmts[i];
-		if (st->kind == STMT_ASSIGN && strcmp(st->name, name) == 0)
+		if (st->kind == STMT_ASSIGN && st->name != NULL && strcmp(st->name, name) == 0)
 			return st;
 	}
 	return NULL;
+}
+
+/*
+ * Is name defined by a statement with a syntax error?  Its uses are then
+ * not errors of their own: what it was cannot be known.
+ */
+static int
+defined_by_broken(struct checker *c, const char *name)
+{
+	struct program *prog = c->plan->prog;
+
+	for (int i = 0; i < prog->nstmts; i++) {
+		struct stmt *st = prog->stmts[i];
+		if (st->broken && st->kind == STMT_ASSIGN && st->name != NULL &&
+		    strcmp(st->name, name) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static const struct param *
@@ -606,6 +626,8 @@ check_name(struct checker *c, struct expr *e, struct scope *sc)
 		ERR(c, e->span, "%s is a function; call it as %s(...)", e->s, e->s);
 		return &shape_any;
 	}
+	if (defined_by_broken(c, e->s))
+		return &shape_any;
 	for (struct binding *v = sc->vars; v != NULL && n < 60; v = v->next)
 		cands[n++] = v->name;
 	for (int i = 0; i < c->plan->ntables && n < 63; i++)
@@ -1115,6 +1137,8 @@ check_value(struct checker *c, struct stage *st, const char *name, int is_clause
 				    e->s, later->span.first_line);
 				return;
 			}
+			if (defined_by_broken(c, e->s))
+				return;
 			for (int i = 0; i < c->plan->ntables && n < 64; i++)
 				cands[n++] = c->plan->tables[i]->name;
 			for (int i = 0; i < c->plan->npipelines && n < 128; i++)
@@ -1535,6 +1559,8 @@ check_source_segment(struct checker *c, struct segment *seg)
 			    seg->head, later->span.first_line);
 		} else if (c->defining != NULL && strcmp(c->defining, seg->head) == 0) {
 			ERR(c, seg->head_span, "a let stream cannot read itself");
+		} else if (defined_by_broken(c, seg->head)) {
+			/* said already: its definition has a syntax error */
 		} else if (other != NULL) {
 			ERR(c, seg->head_span, "a pipeline starts with a source, not the %s %s",
 			    catalog_role_name(other->role), seg->head);
@@ -1746,6 +1772,8 @@ check_window(struct checker *c, struct stage *st)
 	char b1[32], b2[32];
 	struct argval *slide = clause_of(st, "slide");
 
+	if (c->setting_broken[OP_BATCH])
+		return;		/* the batch interval is not known */
 	if (st->args[0].i > 0 && st->args[0].i % batch != 0) {
 		number_format_duration(b1, sizeof b1, st->args[0].i);
 		number_format_duration(b2, sizeof b2, batch);
@@ -2042,7 +2070,7 @@ check_guarantee(struct checker *c)
 
 	if (s->guarantee == GUARANTEE_NONE || s->guarantee == GUARANTEE_AT_MOST_ONCE)
 		return;
-	if (s->checkpoint == NULL)
+	if (s->checkpoint == NULL && !c->setting_broken[OP_CHECKPOINT])
 		ERR(c, c->guarantee_span, "guarantee %s needs a checkpoint (add checkpoint \"DIR\" or -c DIR)", word);
 	if (s->guarantee != GUARANTEE_EXACTLY_ONCE)
 		return;
@@ -2086,23 +2114,30 @@ check_program(struct plan *plan, const struct job_options *opt, struct diags *d)
 	for (int i = 0; i < prog->nstmts; i++) {
 		struct stmt *st = prog->stmts[i];
 		const struct op_desc *sd;
-		if (st->kind != STMT_PIPE || st->segs[0]->form == SEG_LIST)
+		c.broken += st->broken;
+		if (st->kind != STMT_PIPE || st->nsegs == 0 || st->segs[0]->form == SEG_LIST)
 			continue;
 		sd = catalog_find(st->segs[0]->head, ROLE_SETTING);
-		if (sd != NULL)
+		if (sd != NULL && st->broken)
+			c.setting_broken[sd->op] = 1;	/* its value is unknown */
+		else if (sd != NULL)
 			check_setting(&c, st->segs[0], sd);
 	}
-	if (opt->batch_ms > 0)
+	if (opt->batch_ms > 0) {
 		s->batch_ms = opt->batch_ms;
-	if (opt->checkpoint != NULL)
+		c.setting_broken[OP_BATCH] = 0;
+	}
+	if (opt->checkpoint != NULL) {
 		s->checkpoint = opt->checkpoint;
+		c.setting_broken[OP_CHECKPOINT] = 0;
+	}
 	if (opt->parallelism > 0) {
 		s->parallelism = opt->parallelism;
 		s->parallelism_set = 1;
 	}
 	if (s->block_ms == 0)
 		s->block_ms = s->batch_ms < DEFAULT_BLOCK_MS ? s->batch_ms : DEFAULT_BLOCK_MS;
-	else if (s->block_ms > s->batch_ms) {
+	else if (s->block_ms > s->batch_ms && !c.setting_broken[OP_BATCH]) {
 		number_format_duration(b1, sizeof b1, s->block_ms);
 		number_format_duration(b2, sizeof b2, s->batch_ms);
 		ERR(&c, c.setting_span[OP_BLOCK], "block interval %s is longer than the batch interval %s", b1, b2);
@@ -2110,10 +2145,11 @@ check_program(struct plan *plan, const struct job_options *opt, struct diags *d)
 
 	for (int i = 0; i < prog->nstmts; i++) {
 		c.stmt_index = i;
-		check_stmt(&c, prog->stmts[i]);
+		if (!prog->stmts[i]->broken)
+			check_stmt(&c, prog->stmts[i]);
 	}
 	check_guarantee(&c);
-	if (count_outputs(plan) == 0) {
+	if (count_outputs(plan) == 0 && c.broken == 0) {
 		struct span end = { 1, 1, 1, 1 };
 		if (prog->nstmts > 0)
 			end = prog->stmts[prog->nstmts - 1]->span;

@@ -72,11 +72,66 @@ mk_unary(struct parse_ctx *ctx, enum expr_op op, struct expr *a, YYLTYPE l)
 	e->a = a;
 	return e;
 }
+
+static int
+span_before(struct span a, struct span b)
+{
+	return a.first_line < b.first_line ||
+	    (a.first_line == b.first_line && a.first_column < b.first_column);
+}
+
+/*
+ * Was a syntax error found since the statement before ended, up to this
+ * statement's end?  The scanner reports some errors (an unterminated
+ * string) without the parser seeing one.
+ */
+static int
+errors_since(struct parse_ctx *ctx, YYLTYPE end)
+{
+	struct span e = sp(end);
+
+	for (int i = 0; i < ctx->nerrors; i++) {
+		struct span *at = ctx->errors[i];
+		if (span_before(ctx->stmt_from, *at) && !span_before(e, *at))
+			return 1;
+	}
+	return 0;
+}
+
+/* A statement that did not parse: what its first tokens said it was. */
+static struct stmt *
+broken_stmt(struct parse_ctx *ctx)
+{
+	struct stmt *st = arena_zalloc(A, sizeof *st);
+	const struct stmt_start *cur = &ctx->ended;
+
+	st->broken = 1;
+	st->span = cur->span;
+	if (cur->assign) {
+		st->kind = STMT_ASSIGN;
+		st->head = (char *)cur->head;
+		st->head_span = cur->head_span;
+		st->name = (char *)cur->name;
+		st->name_span = cur->name_span;
+	} else if (cur->head != NULL) {
+		struct segment *seg = arena_zalloc(A, sizeof *seg);
+		seg->form = SEG_WORD;
+		seg->head = (char *)cur->head;
+		seg->head_span = seg->span = cur->head_span;
+		st->kind = STMT_PIPE;
+		arena_push(A, (void ***)&st->segs, &st->nsegs, seg);
+	}
+	return st;
+}
 }
 
 %define api.pure full
 %define parse.error custom
 %define parse.lac full
+/* No reduction without looking at the next token, so that after an error
+ * in a stage the parser skips to the next '|' rather than giving up the
+ * whole statement (a default reduction would end the pipeline first). */
+%define lr.default-reduction accepting
 %locations
 %param {struct parse_ctx *ctx}
 %expect 0
@@ -137,10 +192,23 @@ program:
 	| program line
 	;
 
+/*
+ * After a syntax error the parser skips to the next '|' of the pipeline
+ * (see pipeline) or to the end of the statement, and goes on, so every
+ * statement is parsed; one with an error is kept, marked broken.
+ */
 line:
-	  NEWLINE
-	| stmt NEWLINE		{ arena_push(A, (void ***)&ctx->prog->stmts, &ctx->prog->nstmts, $1); }
-	| error NEWLINE		{ yyerrok; }
+	  NEWLINE		{ ctx->stmt_from = sp(@1); }
+	| stmt NEWLINE		{ if (errors_since(ctx, @2))
+					$1->broken = 1;
+				  if ($1->broken)
+					yyerrok;
+				  ctx->stmt_from = sp(@2);
+				  arena_push(A, (void ***)&ctx->prog->stmts, &ctx->prog->nstmts, $1); }
+	| error NEWLINE		{ yyerrok;
+				  ctx->stmt_from = sp(@2);
+				  arena_push(A, (void ***)&ctx->prog->stmts, &ctx->prog->nstmts,
+				      broken_stmt(ctx)); }
 	;
 
 stmt:
@@ -164,6 +232,9 @@ pipeline:
 	| pipeline '|' segment	{ $$ = $1;
 				  $$->span = sp(@$);
 				  arena_push(A, (void ***)&$$->segs, &$$->nsegs, $3); }
+	| pipeline '|' error	{ $$ = $1;
+				  $$->span = sp(@$);
+				  $$->broken = 1; }
 	;
 
 segment:
@@ -353,13 +424,23 @@ map_key:
 
 %%
 
+void
+parse_error(struct parse_ctx *ctx, struct span at, const char *msg)
+{
+	struct span *copy = arena_alloc(ctx->arena, sizeof *copy);
+
+	*copy = at;
+	arena_push(ctx->arena, (void ***)&ctx->errors, &ctx->nerrors, copy);
+	diag_error(ctx->diags, at, "%s", msg);
+	ctx->syntax_errors++;
+}
+
 static void
 yyerror(YYLTYPE *loc, struct parse_ctx *ctx, const char *msg)
 {
 	if (strcmp(msg, "memory exhausted") == 0)
 		msg = "the script nests too deeply";
-	diag_error(ctx->diags, sp(*loc), "%s", msg);
-	ctx->syntax_errors++;
+	parse_error(ctx, sp(*loc), msg);
 	lexer_recover(ctx->lx);
 }
 
@@ -491,30 +572,32 @@ expr_too_deep(struct expr *root)
 static int
 check_depth(struct parse_ctx *ctx, struct expr *e)
 {
-	struct expr *deep;
-
-	if (e == NULL || (deep = expr_too_deep(e)) == NULL)
+	if (e == NULL || expr_too_deep(e) == NULL)
 		return 0;
-	(void)deep;
 	diag_error(ctx->diags, e->span, "this expression nests too deeply (more than %d levels)",
 	    EXPR_MAX_DEPTH);
 	ctx->syntax_errors++;
 	return 1;
 }
 
+/* A statement with too deep an expression is broken: not checked. */
 static void
 check_depths(struct parse_ctx *ctx)
 {
 	for (int i = 0; i < ctx->prog->nstmts; i++) {
 		struct stmt *st = ctx->prog->stmts[i];
+		int deep = 0;
+
 		for (int j = 0; j < st->nsegs; j++) {
 			struct segment *seg = st->segs[j];
-			check_depth(ctx, seg->arg);
+			deep += check_depth(ctx, seg->arg);
 			for (int k = 0; k < seg->nargs; k++)
-				check_depth(ctx, seg->args[k]);
+				deep += check_depth(ctx, seg->args[k]);
 			for (int k = 0; k < seg->nclauses; k++)
-				check_depth(ctx, seg->clauses[k]->arg);
+				deep += check_depth(ctx, seg->clauses[k]->arg);
 		}
+		if (deep > 0)
+			st->broken = 1;
 	}
 }
 
@@ -529,10 +612,14 @@ parse_program(const char *text, size_t len, struct arena *arena,
 	ctx.prog = arena_zalloc(arena, sizeof *ctx.prog);
 	ctx.prog->arena = arena;
 	ctx.lx = lexer_new(&ctx, text, len);
-	if (yyparse(&ctx) != 0 && ctx.syntax_errors == 0) {
-		struct span s = { 1, 1, 1, 1 };
-		diag_error(diags, s, "the script nests too deeply");
-		ctx.syntax_errors++;
+	ctx.stmt_from = (struct span){ 1, 0, 1, 0 };
+	if (yyparse(&ctx) != 0) {
+		ctx.prog->incomplete = 1;
+		if (ctx.syntax_errors == 0) {
+			struct span s = { 1, 1, 1, 1 };
+			diag_error(diags, s, "the script nests too deeply");
+			ctx.syntax_errors++;
+		}
 	}
 	lexer_free(ctx.lx);
 	check_depths(&ctx);

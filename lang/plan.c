@@ -362,10 +362,16 @@ plan_compile(const char *text, size_t len, const struct job_options *opt,
     struct diags *d)
 {
 	struct plan *plan = xcalloc(1, sizeof *plan);
+	int errors;
 
 	plan->arena = arena_new(0);
-	if (parse_program(text, len, plan->arena, d, &plan->prog) > 0 ||
-	    check_program(plan, opt, d) > 0) {
+	/* The statements that parsed are checked even after a syntax error
+	 * elsewhere, so one run reports all errors; a parse that stopped
+	 * early leaves too little to check. */
+	errors = parse_program(text, len, plan->arena, d, &plan->prog);
+	if (!plan->prog->incomplete)
+		errors += check_program(plan, opt, d);
+	if (errors > 0) {
 		plan_free(plan);
 		return NULL;
 	}
