@@ -46,7 +46,7 @@ options_usage(void)
 	    "       streamjob [OPTIONS] -e PROGRAM [NAME=VALUE ...]\n"
 	    "Run a streaming job described by a pipeline script, in micro-batches.\n"
 	    "\n"
-	    "  -e, --eval PROGRAM       the script is PROGRAM's text\n"
+	    "  -e, --eval PROGRAM       the script is PROGRAM's text (several -e: its lines)\n"
 	    "  -b, --batch DUR          override the batch interval (e.g. 2s)\n"
 	    "  -c, --checkpoint DIR     override the checkpoint directory\n"
 	    "  -j, --parallelism N      override the number of worker threads\n"
@@ -125,7 +125,13 @@ options_parse(int argc, char **argv, struct options *o, char **err)
 	while ((c = getopt_long(argc, argv, ":e:b:c:j:qhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			o->eval = optarg;
+			if (o->eval == NULL) {
+				o->eval = xstrdup(optarg);
+			} else {
+				char *both = xasprintf("%s\n%s", o->eval, optarg);
+				free(o->eval);
+				o->eval = both;
+			}
 			break;
 		case 'b':
 			if (number_parse_duration(optarg, &o->batch_ms) != 0 || o->batch_ms <= 0) {
@@ -243,6 +249,8 @@ options_parse(int argc, char **argv, struct options *o, char **err)
 void
 options_free(struct options *o)
 {
+	free(o->eval);
+	o->eval = NULL;
 	for (int i = 0; i < o->nparams; i++)
 		free((char *)o->params[i].name);
 	free(o->params);

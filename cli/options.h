@@ -11,7 +11,8 @@
 enum explain_format { EXPLAIN_NONE, EXPLAIN_TEXT, EXPLAIN_DOT };
 
 struct options {
-	const char *eval;		/* -e PROGRAM */
+	char *eval;			/* -e PROGRAM; several are joined by
+					 * line ends, as sed does */
 	const char *script;		/* SCRIPT */
 	int64_t batch_ms;		/* -b */
 	const char *checkpoint;		/* -c */
