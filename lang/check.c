@@ -1824,6 +1824,27 @@ check_named(struct checker *c, struct stage *st)
 	arena_push(c->a, (void ***)&c->named, &c->nnamed, st);
 }
 
+/*
+ * write's files are PREFIX-<time>.<format>: a prefix with no file name
+ * part ("" or "dir/") would make files named "-<time>.tsv".
+ */
+static void
+check_write_prefix(struct checker *c, const struct argval *prefix)
+{
+	const char *p = prefix->s;
+	size_t n;
+
+	if (p == NULL)
+		return;
+	n = strlen(p);
+	if (n == 0)
+		ERR(c, prefix->span, "write needs a prefix for its file names, such as \"out/counts\" "
+		    "(each batch goes to PREFIX-<batch time>.<format>), not an empty string");
+	else if (p[n - 1] == '/')
+		ERR(c, prefix->span, "write needs a file name after the directory, such as \"%scounts\" "
+		    "(each batch goes to PREFIX-<batch time>.<format>)", p);
+}
+
 static void
 check_sink(struct checker *c, struct stage *st)
 {
@@ -1846,6 +1867,8 @@ check_sink(struct checker *c, struct stage *st)
 		    "%s needs (key, value) pairs, but its input elements are %s; make pairs first, e.g. map (_, 1)",
 		    st->desc->name, shape_describe(st->in, buf, sizeof buf));
 	}
+	if (st->desc->op == OP_WRITE)
+		check_write_prefix(c, &st->args[0]);
 	arena_push(c->a, (void ***)&c->sinks, &c->nsinks, st);
 }
 
