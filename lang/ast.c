@@ -7,12 +7,14 @@
  * spaces, comments, redundant parentheses) are the same stage.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ast.h"
 #include "stdlib/arena.h"
 #include "stdlib/number.h"
 #include "stdlib/strbuf.h"
+#include "stdlib/xmalloc.h"
 
 struct expr *
 expr_new(struct arena *a, enum expr_kind kind, struct span span)
@@ -27,6 +29,51 @@ void
 expr_push(struct arena *a, struct expr *e, struct expr *item)
 {
 	arena_push(a, (void ***)&e->items, &e->nitems, item);
+}
+
+/* Operators of one precedence level, that group to the left, share a class. */
+static int
+expr_chain_class(enum expr_op op)
+{
+	switch (op) {
+	case OP_ADD: case OP_SUB: return 1;
+	case OP_MUL: case OP_DIV: case OP_MOD: return 2;
+	case OP_AND: return 3;
+	case OP_OR: return 4;
+	default: return 0;
+	}
+}
+
+int
+expr_chain_continues(const struct expr *parent, const struct expr *child)
+{
+	return parent->kind == EXPR_BINARY && child != NULL && child == parent->a &&
+	    child->kind == EXPR_BINARY && child->parens == 0 &&
+	    expr_chain_class(parent->op) != 0 &&
+	    expr_chain_class(parent->op) == expr_chain_class(child->op);
+}
+
+const struct expr **
+expr_chain(const struct expr *e, const struct expr **buf, size_t nbuf, size_t *n)
+{
+	const struct expr **v = buf;
+	size_t cap = nbuf;
+
+	*n = 0;
+	for (;;) {
+		if (*n == cap) {
+			cap = cap > 0 ? cap * 2 : 16;
+			if (v == buf) {
+				v = xreallocarray(NULL, cap, sizeof *v);
+				memcpy(v, buf, *n * sizeof *v);
+			} else
+				v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[(*n)++] = e;
+		if (!expr_chain_continues(e, e->a))
+			return v;
+		e = e->a;
+	}
 }
 
 static const char *const expr_op_names[] = {
@@ -70,6 +117,22 @@ expr_level(const struct expr *e)
 }
 
 static void expr_print_at(struct strbuf *, const struct expr *, int level);
+
+/* ?? groups to the right, the others to the left; comparisons do not
+ * chain, so both sides sit one level tighter. */
+static int
+binary_left_level(const struct expr *e)
+{
+	int l = expr_level(e);
+	return e->op == OP_COALESCE || l == LEVEL_CMP ? l + 1 : l;
+}
+
+static int
+binary_right_level(const struct expr *e)
+{
+	int l = expr_level(e);
+	return e->op == OP_COALESCE ? l : l + 1;
+}
 
 static void
 expr_print_string(struct strbuf *sb, const char *s, size_t len)
@@ -180,14 +243,20 @@ expr_print_at(struct strbuf *sb, const struct expr *e, int level)
 		}
 		break;
 	case EXPR_BINARY: {
-		int l = expr_level(e);
-		/* ?? groups to the right, the others to the left; comparisons
-		 * do not chain, so both sides sit one level tighter. */
-		int left = e->op == OP_COALESCE || l == LEVEL_CMP ? l + 1 : l;
-		int right = e->op == OP_COALESCE ? l : l + 1;
-		expr_print_at(sb, e->a, left);
-		strbuf_addf(sb, " %s ", expr_op_names[e->op]);
-		expr_print_at(sb, e->b, right);
+		/* A chain (_ + _ + ...) is printed in a loop, however long. */
+		const struct expr *local[16], **chain;
+		const struct expr *bottom;
+		size_t n;
+
+		chain = expr_chain(e, local, 16, &n);
+		bottom = chain[n - 1];
+		expr_print_at(sb, bottom->a, binary_left_level(bottom));
+		for (size_t i = n; i-- > 0;) {
+			strbuf_addf(sb, " %s ", expr_op_names[chain[i]->op]);
+			expr_print_at(sb, chain[i]->b, binary_right_level(chain[i]));
+		}
+		if (chain != local)
+			free(chain);
 		break;
 	}
 	case EXPR_CALL:

@@ -63,6 +63,7 @@ struct expr {
 	size_t slen;		/* length of s (strings may hold NUL) */
 	char *flags;		/* REGEX flags */
 	int method;		/* CALL written as a.f(...) */
+	int parens;		/* how many ( ) were written around it */
 	struct expr *a, *b, *c;
 	struct expr **items;
 	int nitems;
@@ -120,6 +121,23 @@ struct program {
 };
 
 struct expr *expr_new(struct arena *, enum expr_kind, struct span);
+
+/*
+ * Does child, the left operand of parent, continue a chain of one
+ * operator level ("a + b - c", "a and b and c") as written, without
+ * parentheses?  Such a chain is long, not deep: the parser takes it
+ * without nesting, and every pass over the tree walks it in a loop.
+ */
+int expr_chain_continues(const struct expr *parent, const struct expr *child);
+
+/*
+ * The nodes of the chain that e heads, e first, each the left operand of
+ * the one before; *n of them (1 when e heads no chain).  They go in buf
+ * (nbuf entries) when they fit, else in an allocation: free the result
+ * when it is not buf.
+ */
+const struct expr **expr_chain(const struct expr *e, const struct expr **buf,
+    size_t nbuf, size_t *n);
 void expr_push(struct arena *, struct expr *, struct expr *item);
 
 /*

@@ -306,6 +306,81 @@ param_value(const char *text)
 	return v;
 }
 
+static struct cval const_eval(struct checker *, struct expr *, int guarded);
+
+/* Integer, duration and size arithmetic on constants, overflow checked. */
+static struct cval
+const_arith(struct checker *c, const struct expr *e, struct cval a, struct cval b)
+{
+	struct cval v = { CV_BAD, 0, 0, NULL, 0 };
+	int64_t r;
+	int ok;
+
+	if (!(a.k == CV_INT || a.k == CV_DURATION || a.k == CV_SIZE) ||
+	    !(b.k == CV_INT || b.k == CV_DURATION || b.k == CV_SIZE))
+		return v;
+	switch (e->op) {
+	case OP_ADD: ok = !__builtin_add_overflow(a.i, b.i, &r); break;
+	case OP_SUB: ok = !__builtin_sub_overflow(a.i, b.i, &r); break;
+	case OP_MUL: ok = !__builtin_mul_overflow(a.i, b.i, &r); break;
+	default: return v;
+	}
+	if (!ok) {
+		ERR(c, e->span, "integer overflow in a constant");
+		return v;
+	}
+	v.k = a.k != CV_INT ? a.k : b.k;
+	v.i = r;
+	return v;
+}
+
+/*
+ * A binary operator other than ??, or a chain of them (1 + 1 + ...),
+ * evaluated in a loop.  Strings joined along a chain grow in one buffer
+ * rather than being copied at every +.
+ */
+static struct cval
+const_chain(struct checker *c, struct expr *e, int guarded)
+{
+	const struct expr *local[16], **chain;
+	struct strbuf sb = STRBUF_INIT;
+	struct cval a, b;
+	int in_sb = 0;		/* a is the string in sb */
+	size_t n;
+
+	chain = expr_chain(e, local, 16, &n);
+	a = const_eval(c, chain[n - 1]->a, guarded);
+	for (size_t i = n; i-- > 0;) {
+		const struct expr *x = chain[i];
+
+		b = const_eval(c, x->b, guarded);
+		if (a.k == CV_BAD || b.k == CV_BAD) {
+			a.k = CV_BAD;
+			continue;	/* the other operands are still checked */
+		}
+		if (x->op == OP_ADD && a.k == CV_STRING && b.k == CV_STRING) {
+			if (!in_sb) {
+				strbuf_reset(&sb);
+				strbuf_adds(&sb, a.s);
+				in_sb = 1;
+			}
+			strbuf_adds(&sb, b.s);
+			a.from_param = 0;
+			continue;
+		}
+		if (in_sb)
+			a.s = arena_strdup(c->a, strbuf_str(&sb));
+		in_sb = 0;
+		a = const_arith(c, x, a, b);
+	}
+	if (in_sb && a.k == CV_STRING)
+		a.s = arena_strdup(c->a, strbuf_str(&sb));
+	strbuf_release(&sb);
+	if (chain != local)
+		free(chain);
+	return a;
+}
+
 /*
  * Evaluate a constant expression: literals, parameters, ??, unary minus,
  * arithmetic on numbers and durations, + on strings.  Anything else is
@@ -315,7 +390,7 @@ param_value(const char *text)
 static struct cval
 const_eval(struct checker *c, struct expr *e, int guarded)
 {
-	struct cval v = { CV_BAD, 0, 0, NULL, 0 }, a, b;
+	struct cval v = { CV_BAD, 0, 0, NULL, 0 }, a;
 
 	switch (e->kind) {
 	case EXPR_NULL: v.k = CV_NULL; return v;
@@ -341,38 +416,7 @@ const_eval(struct checker *c, struct expr *e, int guarded)
 				return a;
 			return const_eval(c, e->b, guarded);
 		}
-		a = const_eval(c, e->a, guarded);
-		b = const_eval(c, e->b, guarded);
-		if (a.k == CV_BAD || b.k == CV_BAD)
-			return v;
-		if (e->op == OP_ADD && a.k == CV_STRING && b.k == CV_STRING) {
-			v.k = CV_STRING;
-			size_t la = strlen(a.s), lb = strlen(b.s);
-			char *cat = arena_alloc(c->a, la + lb + 1);
-			memcpy(cat, a.s, la);
-			memcpy(cat + la, b.s, lb + 1);
-			v.s = cat;
-			return v;
-		}
-		if ((a.k == CV_INT || a.k == CV_DURATION || a.k == CV_SIZE) &&
-		    (b.k == CV_INT || b.k == CV_DURATION || b.k == CV_SIZE)) {
-			int64_t r;
-			int ok = 1;
-			switch (e->op) {
-			case OP_ADD: ok = !__builtin_add_overflow(a.i, b.i, &r); break;
-			case OP_SUB: ok = !__builtin_sub_overflow(a.i, b.i, &r); break;
-			case OP_MUL: ok = !__builtin_mul_overflow(a.i, b.i, &r); break;
-			default: return v;
-			}
-			if (!ok) {
-				ERR(c, e->span, "integer overflow in a constant");
-				return v;
-			}
-			v.k = a.k != CV_INT ? a.k : b.k;
-			v.i = r;
-			return v;
-		}
-		return v;
+		return const_chain(c, e, guarded);
 	case EXPR_UNARY:
 		if (e->op != OP_NEG)
 			return v;
@@ -645,30 +689,37 @@ check_name(struct checker *c, struct expr *e, struct scope *sc)
 	return &shape_any;
 }
 
+/*
+ * One binary operator.  a is the shape of its left operand when the caller
+ * has checked it (e heads the rest of a chain), NULL to check it here.
+ */
 static struct shape *
-check_binary(struct checker *c, struct expr *e, struct scope *sc)
+check_binary_op(struct checker *c, struct expr *e, struct shape *a, struct scope *sc)
 {
-	struct shape *a, *b;
+	struct shape *b;
 
 	if (e->op == OP_COALESCE) {
-		if (e->a->kind == EXPR_PARAM) {
+		if (a == NULL && e->a->kind == EXPR_PARAM) {
 			const struct param *p = find_param(c, e->a->s);
 			a = p != NULL ? check_expr(c, e->a, sc) : &shape_null;
-		} else
+		} else if (a == NULL)
 			a = check_expr(c, e->a, sc);
 		b = check_expr(c, e->b, sc);
 		return a->kind == SHAPE_NULL ? b : shape_join(c, a, b);
 	}
 	if ((e->op == OP_IN || e->op == OP_NOT_IN) && e->b->kind == EXPR_NAME &&
 	    scope_lookup(sc, e->b->s) == NULL && find_table(c, e->b->s) != NULL) {
-		check_expr(c, e->a, sc);
+		if (a == NULL)
+			check_expr(c, e->a, sc);
 		return &shape_bool;
 	}
 	if (e->op == OP_AND || e->op == OP_OR) {
-		regex_condition(c, e->a, sc);
+		if (a == NULL)
+			regex_condition(c, e->a, sc);
 		regex_condition(c, e->b, sc);
 	}
-	a = check_expr(c, e->a, sc);
+	if (a == NULL)
+		a = check_expr(c, e->a, sc);
 	b = check_expr(c, e->b, sc);
 	switch (e->op) {
 	case OP_ADD:
@@ -684,6 +735,22 @@ check_binary(struct checker *c, struct expr *e, struct scope *sc)
 	default:
 		return &shape_bool;
 	}
+}
+
+/* A binary operator, or a chain of them (_ + _ + ...) checked in a loop. */
+static struct shape *
+check_binary(struct checker *c, struct expr *e, struct scope *sc)
+{
+	const struct expr *local[16], **chain;
+	struct shape *s = NULL;
+	size_t n;
+
+	chain = expr_chain(e, local, 16, &n);
+	for (size_t i = n; i-- > 0;)
+		s = check_binary_op(c, (struct expr *)chain[i], s, sc);
+	if (chain != local)
+		free(chain);
+	return s;
 }
 
 static struct shape *

@@ -370,7 +370,7 @@ primary:
 	| FALSE			{ $$ = mk(ctx, EXPR_BOOL, @$); $$->i = 0; }
 	| NUL			{ $$ = mk(ctx, EXPR_NULL, @$); }
 	| FUNC '(' opt_args ')'	{ $$ = $3; $$->kind = EXPR_CALL; $$->s = $1; $$->span = sp(@$); }
-	| '(' expr ')'		{ $$ = $2; }
+	| '(' expr ')'		{ $$ = $2; $$->parens++; }
 	| '(' arg ',' opt_args ')' {
 				  $$ = mk(ctx, EXPR_TUPLE, @$);
 				  expr_push(A, $$, $2);
@@ -534,10 +534,21 @@ yyreport_syntax_error(const yypcontext_t *pc, struct parse_ctx *ctx)
 #define EXPR_MAX_DEPTH 500
 
 /*
- * Find an expression nested deeper than EXPR_MAX_DEPTH, without recursion
- * (a left-leaning chain such as _ + _ + ... does not deepen the parser's
- * stack, so the parser alone does not catch it).
+ * Find an expression nested deeper than EXPR_MAX_DEPTH, without recursion.
+ * Real nesting counts: an operand, an argument, a field's object, and the
+ * parentheses written around one.  A chain of one operator level written
+ * without parentheses (_ + _ - _ + ...) is one level however long it is:
+ * the parser takes it without nesting, and the passes after the parser
+ * walk it in a loop.
  */
+static int
+nesting(const struct expr *parent, const struct expr *child)
+{
+	if (child->parens > 0)
+		return child->parens;
+	return !expr_chain_continues(parent, child);
+}
+
 static struct expr *
 expr_too_deep(struct expr *root)
 {
@@ -546,7 +557,7 @@ expr_too_deep(struct expr *root)
 	struct expr *found = NULL;
 
 	stack = xmalloc(cap * sizeof *stack);
-	stack[n++] = (struct frame){ root, 1 };
+	stack[n++] = (struct frame){ root, root->parens > 0 ? root->parens : 1 };
 	while (n > 0 && found == NULL) {
 		struct frame f = stack[--n];
 		struct expr *kids[3] = { f.e->a, f.e->b, f.e->c };
@@ -559,11 +570,14 @@ expr_too_deep(struct expr *root)
 			cap = (n + 3 + (size_t)f.e->nitems) * 2;
 			stack = xreallocarray(stack, cap, sizeof *stack);
 		}
-		for (int i = 0; i < 3; i++)
-			if (kids[i] != NULL)
-				stack[n++] = (struct frame){ kids[i], f.depth + 1 };
+		for (int i = 0; i < 3; i++) {
+			if (kids[i] == NULL)
+				continue;
+			stack[n++] = (struct frame){ kids[i], f.depth + nesting(f.e, kids[i]) };
+		}
 		for (int i = 0; i < f.e->nitems; i++)
-			stack[n++] = (struct frame){ f.e->items[i], f.depth + 1 };
+			stack[n++] = (struct frame){ f.e->items[i],
+			    f.depth + nesting(f.e, f.e->items[i]) };
 	}
 	free(stack);
 	return found;

@@ -78,42 +78,45 @@ prep_param(struct prep *p, struct expr *e)
 	e->slen = strlen(value);
 }
 
+/*
+ * Prepare e and what is under it.  Left operands are followed in a loop,
+ * so a long chain (_ + _ + ...) does not recurse.  The order does not
+ * matter: only a lambda binds names, and lambdas do not nest.
+ */
 static void
 prep_expr(struct prep *p, struct expr *e)
 {
-	if (e == NULL)
-		return;
-	switch (e->kind) {
-	case EXPR_PARAM:
-		prep_param(p, e);
-		return;
-	case EXPR_NAME:
-		for (int i = p->nnames - 1; i >= 0; i--)
-			if (strcmp(p->names[i], e->s) == 0) {
-				e->i = i;
-				e->aux = NULL;
-				return;
-			}
-		e->i = -1;
-		e->aux = p->lookup != NULL ? p->lookup(p->arg, e->s) : NULL;
-		return;
-	case EXPR_LAMBDA:
+	for (; e != NULL; e = e->a) {
+		switch (e->kind) {
+		case EXPR_PARAM:
+			prep_param(p, e);
+			return;
+		case EXPR_NAME:
+			for (int i = p->nnames - 1; i >= 0; i--)
+				if (strcmp(p->names[i], e->s) == 0) {
+					e->i = i;
+					e->aux = NULL;
+					return;
+				}
+			e->i = -1;
+			e->aux = p->lookup != NULL ? p->lookup(p->arg, e->s) : NULL;
+			return;
+		case EXPR_LAMBDA:
+			for (int i = 0; i < e->nitems; i++)
+				prep_pattern(p, e->items[i]);
+			continue;	/* then its body, e->a */
+		case EXPR_CALL:
+			/* Resolved here, before any worker thread reads it. */
+			e->aux = (void *)builtin_find(e->s);
+			break;
+		default:
+			break;
+		}
+		prep_expr(p, e->b);
+		prep_expr(p, e->c);
 		for (int i = 0; i < e->nitems; i++)
-			prep_pattern(p, e->items[i]);
-		prep_expr(p, e->a);
-		return;
-	case EXPR_CALL:
-		/* Resolved here, before any worker thread reads it. */
-		e->aux = (void *)builtin_find(e->s);
-		break;
-	default:
-		break;
+			prep_expr(p, e->items[i]);
 	}
-	prep_expr(p, e->a);
-	prep_expr(p, e->b);
-	prep_expr(p, e->c);
-	for (int i = 0; i < e->nitems; i++)
-		prep_expr(p, e->items[i]);
 }
 
 int
@@ -330,14 +333,13 @@ regex_test(struct eval *ev, const struct expr *e, struct value a, struct value *
 	return 0;
 }
 
+/* One binary operator, its left operand a evaluated already. */
 static int
-binary(struct eval *ev, const struct expr *e, struct value *out)
+binary_op(struct eval *ev, const struct expr *e, struct value a, struct value *out)
 {
-	struct value a, b;
+	struct value b;
 	int t = 0;
 
-	if (eval_expr(ev, e->a, &a) != 0)
-		return -1;
 	switch (e->op) {
 	case OP_COALESCE:
 		if (a.type != VT_NULL) {
@@ -376,6 +378,35 @@ binary(struct eval *ev, const struct expr *e, struct value *out)
 	default:
 		return arith(ev, e->op, a, b, out);
 	}
+}
+
+/*
+ * A binary operator, or a chain of them (_ + _ + ..., a and b and c),
+ * evaluated in a loop from the leftmost operand up, so a long chain does
+ * not recurse.
+ */
+static int
+binary(struct eval *ev, const struct expr *e, struct value *out)
+{
+	const struct expr *local[16], **chain;
+	struct value v;
+	size_t n;
+	int rc;
+
+	if (!expr_chain_continues(e, e->a)) {
+		if (eval_expr(ev, e->a, &v) != 0)
+			return -1;
+		return binary_op(ev, e, v, out);
+	}
+	chain = expr_chain(e, local, 16, &n);
+	rc = eval_expr(ev, chain[n - 1]->a, &v);
+	for (size_t i = n; rc == 0 && i-- > 0;)
+		rc = binary_op(ev, chain[i], v, &v);
+	if (chain != local)
+		free(chain);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 /* ---- access ---- */
