@@ -83,6 +83,20 @@ sync_dir(const char *path)
 	return rc;
 }
 
+/*
+ * The temporary name of final: in its directory (a rename does not cross
+ * file systems), starting with "." -- the name writers use so that a
+ * files() job watching the directory ignores the file until the rename.
+ */
+static char *
+temp_name(const char *final)
+{
+	const char *slash = strrchr(final, '/');
+	int dirlen = slash != NULL ? (int)(slash - final + 1) : 0;
+
+	return xasprintf("%.*s.%s.tmp-%ld", dirlen, final, final + dirlen, (long)getpid());
+}
+
 int
 filesink_put(struct filesink *f, int64_t batch_time, const char *data, size_t len,
     char *err, size_t errsize)
@@ -107,7 +121,7 @@ filesink_put(struct filesink *f, int64_t batch_time, const char *data, size_t le
 		return 0;
 	}
 	final = xasprintf("%s-%lld.%s", f->path, (long long)batch_time, f->ext);
-	tmp = xasprintf("%s.tmp-%ld", final, (long)getpid());
+	tmp = temp_name(final);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(err, errsize, "write: cannot create %s: %s", tmp, strerror(errno));
