@@ -104,7 +104,6 @@ struct job {
 	atomic_llong held;		/* bytes of processed blocks kept by batches */
 	long long waiting_max;		/* ... pause above this (buffer) */
 	atomic_int want_resume;
-	uint64_t batches_done;
 
 	/* output, in batch order */
 	pthread_mutex_t out_lock;
@@ -353,11 +352,9 @@ driver_main(void *arg)
 		exec_finish_batch(j->exec, b);
 		output_advance(j);
 		j->records_total += b->records;
-		j->batches_done++;
 		if (j->status_line)
 			status_line(j, b, now_ms() - t0);
-		last = b->last || b->seq >= atomic_load(&j->fail_seq) || atomic_load(&j->epipe) ||
-		    (j->ropt->max_batches > 0 && (int64_t)j->batches_done >= j->ropt->max_batches);
+		last = b->last || b->seq >= atomic_load(&j->fail_seq) || atomic_load(&j->epipe);
 		batch_free(j->exec, b);
 		/* A driver that falls behind holds the sources back too. */
 		atomic_fetch_sub(&j->waiting, bytes);
@@ -597,6 +594,10 @@ close_batch(struct job *j, int last)
 
 	if (b == NULL)
 		return;
+	/* --batches N: the Nth batch is the last, as a graceful stop makes
+	 * it -- so `state ... emit final` emits with it. */
+	if (j->ropt->max_batches > 0 && (int64_t)b->seq + 1 >= j->ropt->max_batches)
+		last = 1;
 	sources_cut(j);
 	b->last = last;
 	next_time = b->time + j->interval;
