@@ -124,16 +124,16 @@ filesink_put(struct filesink *f, int64_t batch_time, const char *data, size_t le
 	tmp = temp_name(final);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		snprintf(err, errsize, "write: cannot create %s: %s", tmp, strerror(errno));
+		snprintf(err, errsize, "write: cannot create %s: %s", final, strerror(errno));
 		goto done;
 	}
 	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		snprintf(err, errsize, "write: writing %s: %s", tmp, strerror(errno));
+		snprintf(err, errsize, "write: writing %s: %s", final, strerror(errno));
 		goto done;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		snprintf(err, errsize, "write: closing %s: %s", tmp, strerror(errno));
+		snprintf(err, errsize, "write: closing %s: %s", final, strerror(errno));
 		goto done;
 	}
 	fd = -1;
