@@ -4,6 +4,7 @@
  * exit status; the library itself never prints.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,71 @@ read_script(const char *path, struct strbuf *sb)
 	return 0;
 }
 
+/* Which of descriptors 0-2 were closed when the program started. */
+static unsigned std_closed;
+
+static const char *const std_names[] = {
+	"standard input", "standard output", "standard error"
+};
+
+/*
+ * Put /dev/null on each of descriptors 0-2 that is closed, as daemons and
+ * coreutils do: otherwise the next file opened (a dead-letter file, a
+ * socket, the event loop's own descriptor) would take its number, and
+ * lines meant for standard output would go into it.  Which ones were
+ * closed is remembered: a job that needs one fails at start.
+ */
+static void
+std_reopen(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		std_closed |= 1u << fd;
+		/* The lowest free descriptor: fd itself, as the ones below
+		 * it are open by now. */
+		nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nfd >= 0 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
+/* Is descriptor fd closed, though what was asked for needs it (what)?
+ * Then say so. */
+static int
+std_missing(int fd, const char *what)
+{
+	if (!(std_closed & (1u << fd)))
+		return 0;
+	fprintf(stderr, "streamjob: %s is closed; %s needs it\n", std_names[fd], what);
+	return 1;
+}
+
+/* Does the job read standard input or write standard output, which the
+ * caller closed?  Each is reported once, at the first stage needing it. */
+static int
+std_needed(const struct plan *plan)
+{
+	int missing[2] = { 0, 0 };
+
+	for (int i = 0; i < plan->nnodes; i++) {
+		const struct node *n = plan->nodes[i];
+		int fd = n->op == OP_STDIN ? 0 : n->op == OP_STDOUT || n->op == OP_PRINT ? 1 : -1;
+		char what[96];
+
+		if (fd < 0 || missing[fd])
+			continue;
+		snprintf(what, sizeof what, "the %s %s (line %d)", n->stage->desc->name,
+		    fd == 0 ? "source" : "sink", n->stage->span.first_line);
+		missing[fd] = std_missing(fd, what);
+	}
+	return missing[0] || missing[1];
+}
+
 static int
 not_yet(const char *what)
 {
@@ -105,7 +171,10 @@ run(struct options *o)
 	} else if (o->explain != EXPLAIN_NONE) {
 		char *out = o->explain == EXPLAIN_DOT ? plan_explain_dot(plan) :
 		    plan_explain_text(plan);
-		fputs(out, stdout);
+		if (std_missing(STDOUT_FILENO, "--explain"))
+			status = EXIT_RUNTIME;
+		else
+			fputs(out, stdout);
 		free(out);
 		if (fflush(stdout) != 0 && errno != EPIPE)
 			status = EXIT_RUNTIME;
@@ -113,6 +182,8 @@ run(struct options *o)
 		status = not_yet("--http (the dashboard)");
 	} else if (plan->settings.checkpoint != NULL || o->fresh) {
 		status = not_yet("checkpoint (state that survives a restart)");
+	} else if (std_needed(plan)) {
+		status = EXIT_RUNTIME;
 	} else {
 		struct run_options ro = { 0 };
 		ro.quiet = o->quiet;
@@ -133,13 +204,16 @@ main(int argc, char **argv)
 	char *err;
 	int status;
 
+	std_reopen();
 	if (options_parse(argc, argv, &o, &err) != 0) {
 		status = usage_error(err);
 		free(err);
 		options_free(&o);
 		return status;
 	}
-	if (o.help) {
+	if ((o.help || o.version) && std_missing(STDOUT_FILENO, o.help ? "--help" : "--version")) {
+		status = EXIT_RUNTIME;
+	} else if (o.help) {
 		fputs(options_usage(), stdout);
 		status = EXIT_OK;
 	} else if (o.version) {

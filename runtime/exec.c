@@ -1731,6 +1731,53 @@ write_print(struct exec *x, struct batch *bt, struct node *n, struct vec *first,
 	strbuf_release(&sb);
 }
 
+/* Store a batch's text in a write, append or tcp sink. */
+static void
+sink_put(struct exec *x, struct batch *bt, struct exec_node *en, const char *data,
+    size_t len)
+{
+	char err[512];
+
+	if (en->tcp != NULL) {
+		if (len > 0)
+			tcpsink_put(en->tcp, data, len);
+	} else if (filesink_put(en->file, bt->time, data, len, err, sizeof err) != 0) {
+		job_fail(x->job, err);
+	}
+}
+
+struct deferred_put {
+	struct deferred_put *next;
+	struct exec_node *en;
+	char *data;
+	size_t len;
+};
+
+/*
+ * Store sb (taken) for the batch now -- or, under on error fail, once the
+ * whole batch has run: a stage that runs after this sink may still fail
+ * the batch, and then nothing of it is stored (exec_finish_batch).
+ */
+static void
+sink_store(struct exec *x, struct batch *bt, struct exec_node *en, struct strbuf *sb)
+{
+	struct deferred_put *d;
+
+	if (bt->seq >= job_fail_seq(x->job))
+		return;
+	if (x->plan->settings.on_error != ON_ERROR_FAIL) {
+		sink_put(x, bt, en, strbuf_str(sb), sb->len);
+		return;
+	}
+	d = xmalloc(sizeof *d);
+	d->next = NULL;
+	d->en = en;
+	d->len = sb->len;
+	d->data = strbuf_detach(sb);
+	*x->deferred_tail = d;
+	x->deferred_tail = &d->next;
+}
+
 static void
 finish_sink(struct exec *x, struct batch *bt, struct node *n)
 {
@@ -1762,26 +1809,13 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 	/* stdout fed in phase A has written (or queued) its lines already. */
 	if (en->fed)
 		return;
-	if (en->tcp != NULL) {
-		struct strbuf sb = STRBUF_INIT;
-		for (int p = 0; p < in->nparts; p++)
-			for (size_t i = 0; i < in->parts[p].n; i++)
-				format_element(&sb, n, in->parts[p].v[i]);
-		if (sb.len > 0 && bt->seq < job_fail_seq(x->job))
-			tcpsink_put(en->tcp, strbuf_str(&sb), sb.len);
-		strbuf_release(&sb);
-		return;
-	}
-	if (en->file != NULL) {
+	if (en->tcp != NULL || en->file != NULL) {
 		/* A batch's whole text, stored at once: the file or nothing. */
 		struct strbuf sb = STRBUF_INIT;
-		char err[512];
 		for (int p = 0; p < in->nparts; p++)
 			for (size_t i = 0; i < in->parts[p].n; i++)
 				format_element(&sb, n, in->parts[p].v[i]);
-		if (bt->seq < job_fail_seq(x->job) &&
-		    filesink_put(en->file, bt->time, strbuf_str(&sb), sb.len, err, sizeof err) != 0)
-			job_fail(x->job, err);
+		sink_store(x, bt, en, &sb);
 		strbuf_release(&sb);
 		return;
 	}
@@ -2148,11 +2182,21 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 	struct task_group *g = task_group_new();
 
 	task_group_wait(bt->tasks);
+	x->deferred = NULL;
+	x->deferred_tail = &x->deferred;
 	finish_nodes(x, bt, g, 0, PASS_ALL);
 	for (int i = 0; i < x->plan->nnodes; i++)
 		if (x->nodes[i].evt != NULL)
 			evt_pass(x, bt, g, x->plan->nodes[i]);
 	task_group_free(g);
+	while (x->deferred != NULL) {
+		struct deferred_put *d = x->deferred;
+		x->deferred = d->next;
+		if (bt->seq < job_fail_seq(x->job))
+			sink_put(x, bt, d->en, d->data, d->len);
+		free(d->data);
+		free(d);
+	}
 }
 
 size_t

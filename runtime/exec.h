@@ -157,6 +157,10 @@ struct exec {
 	struct table_slot **tables;	/* the script's tables, by index */
 	int ntables;
 	struct job *job;
+	/* on error fail: what the write, append and tcp sinks are to store for
+	 * the batch being finished, stored once the whole batch is good (the
+	 * driver's alone) */
+	struct deferred_put *deferred, **deferred_tail;
 };
 
 struct exec *exec_new(struct plan *, const struct job_options *, struct workers *,

@@ -83,6 +83,20 @@ sync_dir(const char *path)
 	return rc;
 }
 
+/*
+ * The temporary name of final: in its directory (a rename does not cross
+ * file systems), starting with "." -- the name writers use so that a
+ * files() job watching the directory ignores the file until the rename.
+ */
+static char *
+temp_name(const char *final)
+{
+	const char *slash = strrchr(final, '/');
+	int dirlen = slash != NULL ? (int)(slash - final + 1) : 0;
+
+	return xasprintf("%.*s.%s.tmp-%ld", dirlen, final, final + dirlen, (long)getpid());
+}
+
 int
 filesink_put(struct filesink *f, int64_t batch_time, const char *data, size_t len,
     char *err, size_t errsize)
@@ -107,19 +121,19 @@ filesink_put(struct filesink *f, int64_t batch_time, const char *data, size_t le
 		return 0;
 	}
 	final = xasprintf("%s-%lld.%s", f->path, (long long)batch_time, f->ext);
-	tmp = xasprintf("%s.tmp-%ld", final, (long)getpid());
+	tmp = temp_name(final);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		snprintf(err, errsize, "write: cannot create %s: %s", tmp, strerror(errno));
+		snprintf(err, errsize, "write: cannot create %s: %s", final, strerror(errno));
 		goto done;
 	}
 	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		snprintf(err, errsize, "write: writing %s: %s", tmp, strerror(errno));
+		snprintf(err, errsize, "write: writing %s: %s", final, strerror(errno));
 		goto done;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		snprintf(err, errsize, "write: closing %s: %s", tmp, strerror(errno));
+		snprintf(err, errsize, "write: closing %s: %s", final, strerror(errno));
 		goto done;
 	}
 	fd = -1;

@@ -3,9 +3,10 @@
  * output on disk once it is there.
  *
  * write "PREFIX" puts each batch in its own file PREFIX-<batch time>.<fmt>:
- * written under a temporary name, flushed to disk, renamed into place and
- * the directory flushed, so a file is either absent or whole (Spark's
- * saveAsTextFiles).  append "PATH" adds each batch to one file and flushes
+ * written under a temporary name starting with "." (which files() ignores,
+ * so one job can watch the directory another writes into), flushed to
+ * disk, renamed into place and the directory flushed, so a file is either
+ * absent or whole (Spark's saveAsTextFiles).  append "PATH" adds each batch to one file and flushes
  * it to disk before the batch counts as done; the file's length after each
  * batch is kept, which is what a checkpoint will record to cut the file
  * back on recovery.

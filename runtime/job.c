@@ -19,6 +19,11 @@
  * Backpressure: bytes read and not yet processed are counted; above the
  * buffer bound, reading stops until the workers have caught up to half of
  * it, so a fast producer fills its pipe instead of our memory.
+ *
+ * Output: stdout lines are written in batch order as they are ready --
+ * except under on error fail, where each batch's output is held in a spool
+ * (spool.h) until the batch is done, then written if none of its records
+ * failed and dropped otherwise, so nothing of a failing batch is written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +47,7 @@
 #include "exec.h"
 #include "job.h"
 #include "source.h"
+#include "spool.h"
 #include "status.h"
 #include "table.h"
 #include "workers.h"
@@ -105,7 +111,6 @@ struct job {
 	atomic_llong held;		/* bytes of processed blocks kept by batches */
 	long long waiting_max;		/* ... pause above this (buffer) */
 	atomic_int want_resume;
-	uint64_t batches_done;
 
 	/* output, in batch order */
 	pthread_mutex_t out_lock;
@@ -114,6 +119,11 @@ struct job {
 	    *pending_head, *pending_tail;
 	atomic_int epipe;
 	atomic_ullong fail_seq;		/* the first batch a record failed in */
+	/* on error fail: each batch's output is held until the batch is
+	 * known good, in memory up to the buffer setting, then in a file */
+	int hold;
+	struct hold { struct hold *next; uint64_t seq; struct spool *sp; } *holds;
+	size_t holds_mem;		/* bytes the holds keep in memory */
 
 	/* errors */
 	pthread_mutex_t err_lock;
@@ -143,14 +153,15 @@ now_ms(void)
 
 /* ---- output ---- */
 
-int
-job_write(struct job *j, uint64_t seq, const char *data, size_t len)
+static void fail_batch(struct job *, uint64_t seq, const char *msg);
+
+/* Write to standard output now; -1 when it is closed or failed. */
+static int
+stdout_put(struct job *j, const char *data, size_t len)
 {
 	int err = 0;
 
-	/* With on error fail, the batches before the failing one are written
-	 * whole and nothing from it or after it: the same on every run. */
-	if (atomic_load(&j->epipe) || seq >= atomic_load(&j->fail_seq))
+	if (atomic_load(&j->epipe))
 		return -1;
 	/* Only the write itself is inside hide/show: the status lock is
 	 * taken last, never held while taking another. */
@@ -188,11 +199,105 @@ job_write(struct job *j, uint64_t seq, const char *data, size_t len)
 	return -1;
 }
 
+static int
+stdout_put_cb(void *arg, const char *data, size_t len)
+{
+	return stdout_put(arg, data, len);
+}
+
+/* on error fail: add to batch seq's held output (out_lock held).  The
+ * holds of all batches keep at most the buffer setting in memory; a hold
+ * that would go past it moves to a temporary file. */
+static int
+hold_add(struct job *j, uint64_t seq, const char *data, size_t len)
+{
+	size_t bound = (size_t)j->plan->settings.buffer_bytes, before;
+	struct hold *h;
+	char err[256];
+
+	for (h = j->holds; h != NULL && h->seq != seq; h = h->next)
+		;
+	if (h == NULL) {
+		h = xcalloc(1, sizeof *h);
+		h->seq = seq;
+		h->sp = spool_new();
+		h->next = j->holds;
+		j->holds = h;
+	}
+	before = spool_mem(h->sp);
+	if (spool_add(h->sp, data, len, j->holds_mem < bound ? bound - j->holds_mem : 0,
+	    err, sizeof err) != 0) {
+		fail_batch(j, seq, err);
+		return -1;
+	}
+	j->holds_mem = j->holds_mem - before + spool_mem(h->sp);
+	return 0;
+}
+
+/* on error fail: batch seq is finished; its output goes out if no record
+ * of it failed, and is dropped otherwise. */
+static void
+hold_release(struct job *j, uint64_t seq)
+{
+	struct hold **pp, *h;
+	char err[256];
+
+	pthread_mutex_lock(&j->out_lock);
+	for (pp = &j->holds; (h = *pp) != NULL && h->seq != seq; pp = &h->next)
+		;
+	if (h != NULL) {
+		*pp = h->next;
+		j->holds_mem -= spool_mem(h->sp);
+	}
+	pthread_mutex_unlock(&j->out_lock);
+	if (h == NULL)
+		return;
+	/* Written outside the lock: the workers go on holding the output of
+	 * the next batches meanwhile. */
+	if (seq < atomic_load(&j->fail_seq) &&
+	    spool_drain(h->sp, stdout_put_cb, j, err, sizeof err) < 0)
+		fail_batch(j, seq, err);
+	spool_free(h->sp);
+	free(h);
+}
+
+static void
+hold_free_all(struct job *j)
+{
+	while (j->holds != NULL) {
+		struct hold *h = j->holds;
+		j->holds = h->next;
+		spool_free(h->sp);
+		free(h);
+	}
+}
+
+int
+job_write(struct job *j, uint64_t seq, const char *data, size_t len)
+{
+	int rc;
+
+	/* With on error fail, the batches before the failing one are written
+	 * whole and nothing from it or after it: the same on every run. */
+	if (atomic_load(&j->epipe) || seq >= atomic_load(&j->fail_seq))
+		return -1;
+	if (!j->hold)
+		return stdout_put(j, data, len);
+	pthread_mutex_lock(&j->out_lock);
+	rc = hold_add(j, seq, data, len);
+	pthread_mutex_unlock(&j->out_lock);
+	return rc;
+}
+
 void
 job_output(struct job *j, struct batch *b, char *data, size_t len)
 {
 	pthread_mutex_lock(&j->out_lock);
-	if (b->seq == j->writing_seq) {
+	if (j->hold) {
+		if (!atomic_load(&j->epipe) && b->seq < atomic_load(&j->fail_seq))
+			hold_add(j, b->seq, data, len);
+		free(data);
+	} else if (b->seq == j->writing_seq) {
 		job_write(j, b->seq, data, len);
 		free(data);
 	} else {
@@ -210,12 +315,17 @@ job_output(struct job *j, struct batch *b, char *data, size_t len)
 	pthread_mutex_unlock(&j->out_lock);
 }
 
-/* The batch seq is written: the next one's kept output may go now. */
+/* The batch seq is finished: its held output goes (on error fail), or the
+ * next one's kept output may go now. */
 static void
-output_advance(struct job *j)
+output_advance(struct job *j, uint64_t seq)
 {
 	struct pending_out **pp, *p;
 
+	if (j->hold) {
+		hold_release(j, seq);
+		return;
+	}
 	pthread_mutex_lock(&j->out_lock);
 	j->writing_seq++;
 	pp = &j->pending_head;
@@ -292,6 +402,24 @@ job_record_error(struct job *j, uint64_t seq, const struct node *n, const char *
 	}
 	pthread_mutex_unlock(&j->err_lock);
 	strbuf_release(&rec);
+}
+
+/* Batch seq cannot be written whole: the job fails with it, as when one of
+ * its records fails under on error fail. */
+static void
+fail_batch(struct job *j, uint64_t seq, const char *msg)
+{
+	pthread_mutex_lock(&j->err_lock);
+	if (seq < atomic_load(&j->fail_seq))
+		atomic_store(&j->fail_seq, seq);
+	if (!j->failed) {
+		j->failed = 1;
+		j->fail_msg = xasprintf("holding the output of a batch: %s", msg);
+		j->fail_is_sink = 1;
+	}
+	pthread_mutex_unlock(&j->err_lock);
+	if (j->wake_ev != NULL)
+		event_active(j->wake_ev, EV_READ, 0);
 }
 
 void
@@ -387,13 +515,11 @@ driver_main(void *arg)
 		t0 = now_ms();
 		bytes = b->bytes;
 		exec_finish_batch(j->exec, b);
-		output_advance(j);
+		output_advance(j, b->seq);
 		j->records_total += b->records;
-		j->batches_done++;
 		if (j->status_line)
 			status_line(j, b, now_ms() - t0);
-		last = b->last || b->seq >= atomic_load(&j->fail_seq) || atomic_load(&j->epipe) ||
-		    (j->ropt->max_batches > 0 && (int64_t)j->batches_done >= j->ropt->max_batches);
+		last = b->last || b->seq >= atomic_load(&j->fail_seq) || atomic_load(&j->epipe);
 		batch_free(j->exec, b);
 		/* A driver that falls behind holds the sources back too. */
 		atomic_fetch_sub(&j->waiting, bytes);
@@ -633,6 +759,10 @@ close_batch(struct job *j, int last)
 
 	if (b == NULL)
 		return;
+	/* --batches N: the Nth batch is the last, as a graceful stop makes
+	 * it -- so `state ... emit final` emits with it. */
+	if (j->ropt->max_batches > 0 && (int64_t)b->seq + 1 >= j->ropt->max_batches)
+		last = 1;
 	sources_cut(j);
 	b->last = last;
 	next_time = b->time + j->interval;
@@ -935,6 +1065,7 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->status_line = !ropt->quiet && isatty(STDERR_FILENO);
 	status_start(j->status_line);
 	atomic_store(&j->fail_seq, UINT64_MAX);
+	j->hold = plan->settings.on_error == ON_ERROR_FAIL;
 	/* Blocks come and go by the hundred: keep them on the heap, where
 	 * freed memory is reused, rather than in mappings that fault in anew. */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
@@ -1043,6 +1174,7 @@ done:
 				event_free(evs[i]);
 		event_base_free(j->base);
 	}
+	hold_free_all(j);
 	while (j->pending_head != NULL) {
 		struct pending_out *p = j->pending_head;
 		j->pending_head = p->next;

@@ -30,8 +30,10 @@ int job_run(struct plan *, const struct job_options *, const struct run_options 
 /* For the executor: a record of batch seq failed in stage (NULL: a source). */
 void job_record_error(struct job *, uint64_t seq, const struct node *stage,
     const char *reason, struct value record);
-/* Write batch seq's output to standard output; -1 when it is closed (the
- * job then ends) or when an earlier batch failed (on error fail). */
+/* Write batch seq's output to standard output -- under on error fail, add
+ * it to the batch's held output, written when the batch is done and good;
+ * -1 when stdout is closed (the job then ends), when this or an earlier
+ * batch failed (on error fail), or when the output cannot be held. */
 int job_write(struct job *, uint64_t seq, const char *data, size_t len);
 /* The job fails (status 1) with this message, after the batches before. */
 void job_fail(struct job *, const char *msg);
@@ -43,8 +45,9 @@ void job_block_done(struct job *, size_t bytes);
  * point into it): its bytes are held, then released. */
 void job_block_kept(struct job *, size_t bytes);
 void job_block_released(struct job *, size_t bytes);
-/* Output of a batch's stdout sinks: written now if the batch is the one
- * being written, else kept until its turn. */
+/* Output of a batch's stdout sinks (data is consumed): written now if the
+ * batch is the one being written, else kept until its turn; under on error
+ * fail, held until the batch is done, as job_write does. */
 void job_output(struct job *, struct batch *, char *data, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "job.h"
 #include "source.h"
 #include "status.h"
 #include "lang/catalog.h"
@@ -144,7 +145,11 @@ stdin_cb(int fd, short what, void *arg)
 		return;
 	r = input_read(&ss->in);
 	if (r < 0) {
-		source_warn(s, "reading: %s", strerror(errno));
+		/* Not the end of the input: the job fails, after processing
+		 * what was read. */
+		char msg[256];
+		snprintf(msg, sizeof msg, "%s: reading: %s", s->name, strerror(errno));
+		job_fail(s->job, msg);
 		r = 0;
 	}
 	if (r == 0) {
