@@ -224,6 +224,8 @@ catalog_reducer_name(enum reducer_kind r)
 int
 catalog_reducer_invertible(enum reducer_kind r)
 {
-	/* avg keeps (sum, count), so it subtracts as sum does. */
-	return r == REDUCER_SUM || r == REDUCER_COUNT || r == REDUCER_AVG;
+	/* Counts are integers, taken out exactly.  sum and avg may hold
+	 * doubles, which a subtraction cannot take out exactly (inf stays inf),
+	 * so their windows combine partials instead. */
+	return r == REDUCER_COUNT;
 }

@@ -149,7 +149,7 @@ struct job_options {
 enum window_plan {
 	WPLAN_NONE,
 	WPLAN_INVERSE,		/* add the new batch, subtract the one that left */
-	WPLAN_PARTIALS,		/* combine per-batch partial results */
+	WPLAN_PARTIALS,		/* combine per-batch partial results, none taken out */
 };
 
 struct node {

@@ -1344,7 +1344,7 @@ merge_task(void *arg, int w)
 		case OP_REDUCEBYKEY:
 			if (reducer_of(t->n) == REDUCER_AVG && t->n->window != NULL)
 				vec_push(t->out, value_pair(a, e->key, value_pair(a, e->val,
-				    value_int(e->aux))));	/* a window adds and subtracts these */
+				    value_int(e->aux))));	/* a window combines these */
 			else if (reducer_of(t->n) == REDUCER_AVG)
 				vec_push(t->out, value_pair(a, e->key, value_float(e->val.u.d / (double)e->aux)));
 			else
@@ -1901,6 +1901,21 @@ finish_stream_join(struct exec *x, struct batch *bt, struct node *n, struct node
 	keymap_release(&index);
 }
 
+struct window_report {
+	struct exec *x;
+	struct batch *bt;
+	const struct node *n;
+};
+
+/* A record a window's reduce left out, reported at the reducer. */
+static void
+window_report(void *arg, const char *reason, struct value record)
+{
+	struct window_report *rp = arg;
+
+	job_record_error(rp->x->job, rp->bt->seq, rp->n, reason, record);
+}
+
 /*
  * Hand this batch's result of node n (the batch's partials for a windowed
  * reducer, the elements for a plain window) to its window, and replace it
@@ -1913,21 +1928,19 @@ window_step(struct exec *x, struct batch *bt, struct node *n)
 	struct node_state *ns = &bt->nodes[n->id - 1];
 	struct vec all = gather(ns);
 	struct run r;
-	int64_t errors = 0;
 	struct value *out;
 	size_t nout;
+	struct window_report rp = { x, bt, n };
 
 	run_init(&r, x, bt, 0);
-	window_add(en->win, &r.ev, all.v, all.n, &errors);
+	window_add(en->win, &r.ev, all.v, all.n);
 	vec_release(&all);
-	if (errors > 0)
-		job_record_error(x->job, bt->seq, n, r.ev.ctx.err, value_null());
 	if (bt->time % en->slide_ms != 0) {
 		set_single_part(ns, NULL, 0);
 		ns->silent = 1;
 		return;
 	}
-	nout = window_result(en->win, &r.ev, bt->arenas[0], &out, &errors);
+	nout = window_result(en->win, &r.ev, bt->arenas[0], &out, window_report, &rp);
 	set_single_part(ns, out, nout);
 }
 
