@@ -26,17 +26,14 @@
 #include "keymap.h"
 #include "strcount.h"
 #include "table.h"
-#include "filesink.h"
-#include "tcpsink.h"
 #include "state.h"
 #include "window.h"
 #include "workers.h"
+#include "runtime/io/registry.h"
 #include "stdlib/arena.h"
 #include "stdlib/number.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
-
-#define PRINT_DEFAULT 10
 
 /* ---- vectors ---- */
 
@@ -121,14 +118,14 @@ is_combinable(enum node_op op)
 static const char *
 unsupported(const struct node *n)
 {
+	if (n->stage->desc->role == ROLE_SINK)
+		return registry_sink(n->stage->desc->name) != NULL ? NULL : n->stage->desc->name;
 	switch (n->op) {
 	case OP_STDIN: case OP_BATCHES: case OP_UNION:
 	case OP_SOCKET: case OP_LISTEN: case OP_FILES: case OP_TAIL:
 	case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_TIMESTAMP:
 	case OP_REDUCEBYKEY: case OP_GROUPBYKEY: case OP_COUNTBYVALUE: case OP_REDUCE:
 	case OP_COUNT: case OP_DISTINCT: case OP_SORT: case OP_TOP:
-	case OP_PRINT: case OP_STDOUT: case OP_WRITE: case OP_APPEND: case OP_TCP:
-		return NULL;
 	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
 		return NULL;	/* a table, or a let stream (finish_stream_join) */
 	case OP_WINDOW:
@@ -240,6 +237,34 @@ evt_setup(struct exec *x, const char **err)
 	return 0;
 }
 
+/* The job, as the sinks see it. */
+static int
+host_output(void *arg, uint64_t seq, const char *data, size_t len)
+{
+	return job_write(arg, seq, data, len);
+}
+
+static void
+host_fail(void *arg, const char *msg)
+{
+	job_fail(arg, msg);
+}
+
+static void
+host_record_error(void *arg, uint64_t seq, const struct node *stage, const char *reason,
+    struct value record)
+{
+	job_record_error(arg, seq, stage, reason, record);
+}
+
+static int
+sink_flags(const struct exec *x, const struct node *n)
+{
+	const struct sink *s = x->nodes[n->id - 1].sink;
+
+	return s != NULL ? (int)s->desc->flags : 0;
+}
+
 struct exec *
 exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
     struct job *job, const char **err)
@@ -255,6 +280,8 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	x->workers = w;
 	x->nworkers = workers_count(w);
 	x->job = job;
+	x->sink_host = (struct sink_host){ .arg = job, .output = host_output, .fail = host_fail,
+	    .record_error = host_record_error, .quiet = opt->quiet };
 	x->nodes = xcalloc((size_t)plan->nnodes + 1, sizeof *x->nodes);
 	*err = NULL;
 
@@ -290,13 +317,18 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		x->nodes[i].node = n;
 		if (n->op == OP_STATE)
 			x->nodes[i].state = state_new(n, x->nworkers);
-		if (n->op == OP_TCP)
-			x->nodes[i].tcp = tcpsink_new(n->stage->args[0].s, (int)n->stage->args[1].i,
-			    opt->quiet);
-		if (n->op == OP_WRITE || n->op == OP_APPEND)
-			x->nodes[i].file = filesink_new(n->op == OP_APPEND, n->stage->args[0].s,
-			    n->stage->format == FORMAT_JSON ? "json" :
-			    n->stage->format == FORMAT_CSV ? "csv" : "tsv");
+		if (n->stage->desc->role == ROLE_SINK) {
+			static char msg[512];
+			char *serr = NULL;
+			x->nodes[i].sink = sink_new(registry_sink(n->stage->desc->name), n,
+			    &x->sink_host, x->nworkers, &serr);
+			if (x->nodes[i].sink == NULL) {
+				snprintf(msg, sizeof msg, "%s", serr);
+				free(serr);
+				*err = msg;
+				goto fail;
+			}
+		}
 		if (is_table_join(n))
 			x->nodes[i].table = lookup_table(x, n->stage->table->name);
 	}
@@ -340,10 +372,10 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 			if (is_combinable(t->op)) {
 				en->end = END_COMBINE;
 				x->nodes[t->id - 1].fed = 1;
-			} else if (t->op == OP_STDOUT)
-				en->end = END_STDOUT;
-			else if (t->op == OP_PRINT)
-				en->end = END_PRINT;
+			} else if (sink_flags(x, t) & SINK_STREAM)
+				en->end = END_STREAM;
+			else if (sink_flags(x, t) & SINK_SAMPLE)
+				en->end = END_SAMPLE;
 			if (en->end != END_KEEP) {
 				en->target = t;
 				x->nodes[t->id - 1].fed = 1;
@@ -403,8 +435,7 @@ exec_free(struct exec *x)
 		evtime_free(x->nodes[i].evt);
 		evt_closed_free(&x->nodes[i]);
 		state_free(x->nodes[i].state);
-		filesink_free(x->nodes[i].file);
-		tcpsink_free(x->nodes[i].tcp);
+		sink_free(x->nodes[i].sink);
 	}
 	free(x->nodes);
 	free(x);
@@ -429,7 +460,7 @@ batch_new(struct exec *x, uint64_t seq, int64_t time)
 		struct node_state *ns = &b->nodes[i];
 		enum node_op op = x->plan->nodes[i]->op;
 		pthread_mutex_init(&ns->lock, NULL);
-		if (is_combinable(op) || op == OP_PRINT) {
+		if (is_combinable(op) || (sink_flags(x, x->plan->nodes[i]) & SINK_SAMPLE)) {
 			ns->partials = xcalloc((size_t)nw, sizeof *ns->partials);
 			ns->counts_str = xcalloc((size_t)nw, sizeof *ns->counts_str);
 			for (int w = 0; w < nw; w++) {
@@ -532,14 +563,6 @@ record_error(struct run *r, const struct node *n, struct value v)
 
 static void combine_kv(struct run *, struct node *, struct value k, struct value v);
 static void combine_one(struct run *, struct node *, struct value v);
-static void format_element(struct strbuf *, const struct node *sink, struct value v);
-
-/* print N: how many elements a batch shows. */
-static int64_t
-print_limit(const struct node *n)
-{
-	return n->stage->args[0].present ? n->stage->args[0].i : PRINT_DEFAULT;
-}
 
 static void
 terminal(struct run *r, struct value v)
@@ -550,11 +573,11 @@ terminal(struct run *r, struct value v)
 	case END_COMBINE:
 		combine_one(r, r->target, v);
 		break;
-	case END_STDOUT:
-		format_element(&r->out, r->target, v);
+	case END_STREAM:
+		sink_format_value(&r->out, r->target->stage->format, v);
 		break;
-	case END_PRINT: {
-		int64_t n = print_limit(r->target);
+	case END_SAMPLE: {
+		int64_t n = r->x->nodes[r->target->id - 1].sink->sample;
 		ns = &r->bt->nodes[r->target->id - 1];
 		ns->counts[r->w]++;
 		if ((int64_t)ns->samples[r->w].n <= n)
@@ -989,19 +1012,6 @@ combine_one(struct run *r, struct node *n, struct value v)
 	}
 }
 
-/* ---- output formats ---- */
-
-static void
-format_element(struct strbuf *sb, const struct node *sink, struct value v)
-{
-	switch (sink->stage->format) {
-	case FORMAT_JSON: value_format_json(sb, v); break;
-	case FORMAT_CSV: value_format_csv(sb, v); break;
-	default: value_format_tsv(sb, v); break;
-	}
-	strbuf_addc(sb, '\n');
-}
-
 /* ---- phase A ---- */
 
 /* Lines over 1 MiB are dropped whole (SPEC 1.1), wherever they come from. */
@@ -1193,7 +1203,7 @@ block_task(void *arg, int w)
 		job_block_done(x->job, bytes);
 	} else {
 		job_block_done(x->job, bytes);
-		if (r.end == END_STDOUT && r.out.len > 0)
+		if (r.end == END_STREAM && r.out.len > 0)
 			job_output(x->job, b->batch, r.out.data, r.out.len);
 		else
 			strbuf_release(&r.out);
@@ -1711,122 +1721,102 @@ finish_order(struct exec *x, struct batch *bt, struct node *n, struct node_state
 	vec_release(&all);
 }
 
-static void
-write_print(struct exec *x, struct batch *bt, struct node *n, struct vec *first,
-    int64_t total)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int64_t limit = print_limit(n);
-
-	strbuf_addf(&sb, "-------------------------------------------\n"
-	    "Time: %lld ms\n-------------------------------------------\n", (long long)bt->time);
-	for (size_t i = 0; i < first->n && (int64_t)i < limit; i++) {
-		value_format_print(&sb, first->v[i]);
-		strbuf_addc(&sb, '\n');
-	}
-	if (total > limit)
-		strbuf_adds(&sb, "...\n");
-	strbuf_addc(&sb, '\n');
-	job_write(x->job, bt->seq, sb.data, sb.len);
-	strbuf_release(&sb);
-}
-
-/* Store a batch's text in a write, append or tcp sink. */
-static void
-sink_put(struct exec *x, struct batch *bt, struct exec_node *en, const char *data,
-    size_t len)
-{
-	char err[512];
-
-	if (en->tcp != NULL) {
-		if (len > 0)
-			tcpsink_put(en->tcp, data, len);
-	} else if (filesink_put(en->file, bt->time, data, len, err, sizeof err) != 0) {
-		job_fail(x->job, err);
-	}
-}
-
+/* A sink's delivery, put off until its batch is known good (on error
+ * fail): the values it was to get, copied, partition by partition. */
 struct deferred_put {
 	struct deferred_put *next;
 	struct exec_node *en;
-	char *data;
-	size_t len;
+	struct arena *arena;
+	struct vec *parts;
+	int nparts;
+	int64_t total;
 };
 
-/*
- * Store sb (taken) for the batch now -- or, under on error fail, once the
- * whole batch has run: a stage that runs after this sink may still fail
- * the batch, and then nothing of it is stored (exec_finish_batch).
- */
 static void
-sink_store(struct exec *x, struct batch *bt, struct exec_node *en, struct strbuf *sb)
+defer(struct exec *x, struct exec_node *en, const struct sink_batch *b)
 {
-	struct deferred_put *d;
+	struct deferred_put *d = xcalloc(1, sizeof *d);
+	int64_t left = en->sink->desc->flags & SINK_SAMPLE ? en->sink->sample : INT64_MAX;
 
-	if (bt->seq >= job_fail_seq(x->job))
-		return;
-	if (x->plan->settings.on_error != ON_ERROR_FAIL) {
-		sink_put(x, bt, en, strbuf_str(sb), sb->len);
-		return;
-	}
-	d = xmalloc(sizeof *d);
-	d->next = NULL;
 	d->en = en;
-	d->len = sb->len;
-	d->data = strbuf_detach(sb);
+	d->arena = arena_new(0);
+	d->parts = xcalloc((size_t)b->nparts + 1, sizeof *d->parts);
+	d->nparts = b->nparts;
+	d->total = b->total;
+	for (int p = 0; p < b->nparts; p++)
+		for (size_t i = 0; i < b->parts[p].n && left > 0; i++, left--)
+			vec_push(&d->parts[p], value_copy(d->arena, b->parts[p].v[i]));
 	*x->deferred_tail = d;
 	x->deferred_tail = &d->next;
 }
 
+static void
+deliver_deferred(struct exec *x, struct batch *bt, struct deferred_put *d)
+{
+	struct sink_part *parts = xcalloc((size_t)d->nparts + 1, sizeof *parts);
+	struct sink_batch b = { .id = bt->seq, .time = bt->time, .parts = parts,
+	    .nparts = d->nparts, .total = d->total };
+
+	for (int p = 0; p < d->nparts; p++)
+		parts[p] = (struct sink_part){ d->parts[p].v, d->parts[p].n };
+	if (bt->seq < job_fail_seq(x->job))
+		sink_deliver(d->en->sink, &b);
+	sink_batch_release(&b);
+	free(parts);
+	for (int p = 0; p < d->nparts; p++)
+		vec_release(&d->parts[p]);
+	free(d->parts);
+	arena_free(d->arena);
+	free(d);
+}
+
+/*
+ * Give a sink its batch: the input's partitions, or, for a SINK_SAMPLE
+ * sink fed in phase A, the workers' samples and counts.  Under on error
+ * fail, the delivery waits until the whole batch has run: a stage that
+ * runs after this sink may still fail the batch, and then nothing of it
+ * is stored (exec_finish_batch).
+ */
 static void
 finish_sink(struct exec *x, struct batch *bt, struct node *n)
 {
 	struct exec_node *en = &x->nodes[n->id - 1];
 	struct node_state *ns = &bt->nodes[n->id - 1];
 	struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+	struct sink_batch b = { .id = bt->seq, .time = bt->time };
+	struct sink_part *parts;
+	struct vec first = { 0 };
 
-	if (n->op == OP_PRINT) {
-		struct vec first = { 0 };
-		int64_t total = 0, limit = print_limit(n);
-		/* Keep one more than shown: its presence decides the "...". */
-		if (en->fed) {
-			for (int w = 0; w < x->nworkers; w++) {
-				total += ns->counts[w];
-				for (size_t i = 0; i < ns->samples[w].n && (int64_t)first.n <= limit; i++)
-					vec_push(&first, ns->samples[w].v[i]);
-			}
-		} else {
-			for (int p = 0; p < in->nparts; p++) {
-				total += (int64_t)in->parts[p].n;
-				for (size_t i = 0; i < in->parts[p].n && (int64_t)first.n <= limit; i++)
-					vec_push(&first, in->parts[p].v[i]);
-			}
+	/* A stream sink fed in phase A has written (or queued) its lines. */
+	if (en->fed && (en->sink->desc->flags & SINK_STREAM))
+		return;
+	if (bt->seq >= job_fail_seq(x->job))
+		return;
+	if (en->fed) {
+		for (int w = 0; w < x->nworkers; w++) {
+			b.total += ns->counts[w];
+			for (size_t i = 0; i < ns->samples[w].n && (int64_t)first.n < en->sink->sample; i++)
+				vec_push(&first, ns->samples[w].v[i]);
 		}
-		write_print(x, bt, n, &first, total);
-		vec_release(&first);
-		return;
+		parts = xcalloc(1, sizeof *parts);
+		parts[0] = (struct sink_part){ first.v, first.n };
+		b.nparts = 1;
+	} else {
+		parts = xcalloc((size_t)in->nparts + 1, sizeof *parts);
+		for (int p = 0; p < in->nparts; p++) {
+			parts[p] = (struct sink_part){ in->parts[p].v, in->parts[p].n };
+			b.total += (int64_t)in->parts[p].n;
+		}
+		b.nparts = in->nparts;
 	}
-	/* stdout fed in phase A has written (or queued) its lines already. */
-	if (en->fed)
-		return;
-	if (en->tcp != NULL || en->file != NULL) {
-		/* A batch's whole text, stored at once: the file or nothing. */
-		struct strbuf sb = STRBUF_INIT;
-		for (int p = 0; p < in->nparts; p++)
-			for (size_t i = 0; i < in->parts[p].n; i++)
-				format_element(&sb, n, in->parts[p].v[i]);
-		sink_store(x, bt, en, &sb);
-		strbuf_release(&sb);
-		return;
-	}
-	for (int p = 0; p < in->nparts; p++) {
-		struct strbuf sb = STRBUF_INIT;
-		for (size_t i = 0; i < in->parts[p].n; i++)
-			format_element(&sb, n, in->parts[p].v[i]);
-		if (sb.len > 0)
-			job_write(x->job, bt->seq, sb.data, sb.len);
-		strbuf_release(&sb);
-	}
+	b.parts = parts;
+	if (x->plan->settings.on_error == ON_ERROR_FAIL)
+		defer(x, en, &b);
+	else
+		sink_deliver(en->sink, &b);
+	sink_batch_release(&b);
+	free(parts);
+	vec_release(&first);
 }
 
 /* Make vals[0..n) (malloc'd; the node owns it now) the node's one partition. */
@@ -2205,10 +2195,7 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 	while (x->deferred != NULL) {
 		struct deferred_put *d = x->deferred;
 		x->deferred = d->next;
-		if (bt->seq < job_fail_seq(x->job))
-			sink_put(x, bt, d->en, d->data, d->len);
-		free(d->data);
-		free(d);
+		deliver_deferred(x, bt, d);
 	}
 }
 

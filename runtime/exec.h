@@ -6,8 +6,9 @@
  * batches source) is a task: a worker pushes its records through the
  * source's chain of element stages and hands the results to the chain's
  * end -- a partial aggregate of the keyed stage that follows (map-side
- * combine, so a block's memory can go at once), the lines of the stdout
- * sink that follows, a sample for print, or a kept vector.  When the
+ * combine, so a block's memory can go at once), the lines of a
+ * SINK_STREAM sink (stdout) that follows, a sample for a SINK_SAMPLE sink
+ * (print), or a kept vector.  When the
  * interval closes, the driver merges the partial aggregates partition by
  * partition on all workers, runs the rest of the DAG over the results,
  * and writes the sinks.  Each batch has per-worker arenas, freed in one go
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "lang/plan.h"
+#include "runtime/io/sink.h"
 #include "stdlib/value.h"
 
 struct arena;
@@ -29,7 +31,6 @@ struct evtime;
 struct job;
 struct keymap;
 struct table;
-struct tcpsink;
 struct table_slot;
 struct task_group;
 struct workers;
@@ -71,8 +72,8 @@ struct node_state {
 	struct value *acc;		/* count, reduce: [nworkers] */
 	uint64_t *acc_pos;		/* reduce first/last: where acc came from */
 	int *acc_set;			/* [nworkers]: acc holds something */
-	int64_t *counts;		/* [nworkers]: count; print's totals */
-	struct vec *samples;		/* print: [nworkers] first elements */
+	int64_t *counts;		/* [nworkers]: count; a SINK_SAMPLE sink's totals */
+	struct vec *samples;		/* SINK_SAMPLE: [nworkers] first elements */
 	/* stdout: formatted output of the batch, by block, in order. */
 	struct outchunk *out_head, *out_tail;
 };
@@ -108,8 +109,8 @@ struct batch {
 enum chain_end {
 	END_NONE,	/* inside a chain: no output of its own */
 	END_COMBINE,	/* feeds the keyed stage after it, per block */
-	END_STDOUT,	/* feeds the stdout sink after it */
-	END_PRINT,	/* feeds the print sink after it */
+	END_STREAM,	/* feeds the SINK_STREAM sink after it (stdout) */
+	END_SAMPLE,	/* feeds the SINK_SAMPLE sink after it (print) */
 	END_KEEP,	/* keeps its output for the stages after it */
 	END_EVTIME,	/* offers its output to the event-time window after it */
 };
@@ -119,15 +120,14 @@ struct exec_node {
 	struct node **chain;		/* sources: the element stages that follow */
 	int nchain;
 	enum chain_end end;
-	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT;
+	struct node *target;		/* END_COMBINE, END_STREAM, END_SAMPLE;
 					 * END_EVTIME: the node with the windows */
 	struct node *chain_last;	/* the chain's last node (or the source) */
 	int in_chain;			/* computed in phase A by a source's chain */
 	struct table_slot *table;	/* join, leftJoin, except with a table */
 	struct window *win;		/* a windowed reducer, or a plain window */
 	struct state *state;		/* a state stage's keys */
-	struct filesink *file;		/* the write and append sinks */
-	struct tcpsink *tcp;		/* the tcp sink */
+	struct sink *sink;		/* a sink stage's instance */
 	int64_t slide_ms;		/* ... emitted at multiples of this */
 	int kv_count;			/* the chain ends in map (_, N) before
 					 * reduceByKey sum/count: the word-count path */
@@ -157,9 +157,10 @@ struct exec {
 	struct table_slot **tables;	/* the script's tables, by index */
 	int ntables;
 	struct job *job;
-	/* on error fail: what the write, append and tcp sinks are to store for
-	 * the batch being finished, stored once the whole batch is good (the
-	 * driver's alone) */
+	struct sink_host sink_host;	/* the job, as the sinks see it */
+	/* on error fail: what the sinks other than standard output are to
+	 * store for the batch being finished, stored once the whole batch is
+	 * good (the driver's alone) */
 	struct deferred_put *deferred, **deferred_tail;
 };
 
