@@ -33,6 +33,8 @@ enum node_op {
 	/* sinks */
 	OP_PRINT, OP_STDOUT, OP_WRITE, OP_APPEND, OP_REDIS, OP_POSTGRES,
 	OP_SQLITE, OP_KAFKA_OUT, OP_TCP,
+	OP_SINK,	/* any other sink: nothing in the language depends on
+			 * which; the runtime finds it by name (its registry) */
 	OP__COUNT
 };
 
