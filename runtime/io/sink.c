@@ -156,6 +156,8 @@ attempt(struct sink *s, struct sink_batch *b)
 int
 sink_deliver(struct sink *s, struct sink_batch *b)
 {
+	if (s->failed)
+		return -1;
 	if (b->total == 0 && !(s->desc->flags & SINK_EMPTY))
 		return 0;
 	for (;;) {
@@ -171,6 +173,7 @@ sink_deliver(struct sink *s, struct sink_batch *b)
 			return 0;
 		}
 		if (r == SINK_ERROR) {
+			s->failed = 1;
 			s->host->fail(s->host->arg, s->why);
 			return -1;
 		}

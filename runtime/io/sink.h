@@ -131,6 +131,7 @@ struct sink {
 	char *opened;			/* [nconns] */
 	int nconns;
 	struct retry retry;
+	int failed;			/* it said SINK_ERROR: it is done */
 	char why[512];
 };
 
@@ -147,7 +148,8 @@ void sink_free(struct sink *);
  * write and commit, retrying with backoff while
  * the sink says SINK_RETRY (the caller, the thread that finishes batches,
  * waits meanwhile: that holds the job back).  0 when delivered; -1 when
- * the sink said SINK_ERROR, after telling the host to fail the job.
+ * the sink said SINK_ERROR, after telling the host to fail the job, and
+ * from then on: a failed sink is given no more batches.
  */
 int sink_deliver(struct sink *, struct sink_batch *b);
 
