@@ -152,6 +152,9 @@ static const struct op_desc catalog[] = {
 	{ "tcp", ROLE_SINK, OP_TCP, OPF_CALL,
 	  { { "host", ARG_STRING, 1, 0, NULL }, { "port", ARG_PORT, 1, 0, NULL } },
 	  { { NULL, 0, NULL } }, "sends lines to a TCP server" },
+	{ "pipe", ROLE_SINK, OP_SINK, OPF_FORMAT,
+	  { { "command", ARG_STRING, 1, 0, NULL } },
+	  { FMT_CLAUSES }, "runs sh -c COMMAND per batch, the batch on its standard input" },
 };
 
 #define CATALOG_N ((int)(sizeof catalog / sizeof catalog[0]))

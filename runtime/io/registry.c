@@ -18,6 +18,7 @@
 	X(write) \
 	X(append) \
 	X(tcp) \
+	X(pipe) \
 	/* the end of the list */
 
 #define SINK_DECLARE(name) extern const struct sink_desc sink_##name;
