@@ -48,8 +48,9 @@ enum sink_result { SINK_OK, SINK_RETRY, SINK_ERROR };
 /* Capabilities of a descriptor. */
 #define SINK_EXACTLY_ONCE 0x01	/* stores a batch once: it has commit, and
 				 * recover after a restart */
-#define SINK_PER_WORKER	0x02	/* one connection per worker; partition p
-				 * is written on connection p */
+#define SINK_PER_WORKER	0x02	/* one connection per worker: write on
+				 * connection w stores the partitions p
+				 * with p % workers == w */
 #define SINK_ORDERED	0x04	/* keeps the order of batches and elements */
 #define SINK_STREAM	0x08	/* standard output: its lines may be made as
 				 * blocks arrive and written in order */
@@ -103,7 +104,7 @@ struct sink_desc {
 	/* Open connection `worker` (0 unless SINK_PER_WORKER) into *conn;
 	 * kept across batches until a write fails.  May be NULL. */
 	enum sink_result (*open)(struct sink *, int worker, void **conn);
-	/* Write the batch (for SINK_PER_WORKER, its partition `worker`). */
+	/* Write the batch (SINK_PER_WORKER: its partitions for `worker`). */
 	enum sink_result (*write)(struct sink *, void *conn, struct sink_batch *, int worker);
 	/* SINK_EXACTLY_ONCE: make what write wrote for batch_time durable
 	 * and visible, so it is stored once. */
