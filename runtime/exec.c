@@ -263,7 +263,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		struct table_slot *t;
 		for (int k = 0; plan->tables[i]->list != NULL && k < plan->tables[i]->list->nitems; k++)
 			eval_prepare(plan->tables[i]->list->items[k], opt, NULL, NULL);
-		t = table_slot_new(plan->tables[i], x->ntables, &ev, &terr);
+		t = table_slot_new(plan->tables[i], x->ntables, eval_entry, &ev, &terr);
 		if (t == NULL) {
 			snprintf(table_msg, sizeof table_msg, "%s", terr);
 			free(terr);
