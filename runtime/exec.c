@@ -22,7 +22,6 @@
 #include "eval.h"
 #include "evtime.h"
 #include "exec.h"
-#include "job.h"
 #include "keymap.h"
 #include "strcount.h"
 #include "table.h"
@@ -242,7 +241,7 @@ evt_setup(struct exec *x, const char **err)
 
 struct exec *
 exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
-    struct job *job, const char **err)
+    const struct exec_host *host, const char **err, enum exec_fail *why)
 {
 	struct exec *x = xcalloc(1, sizeof *x);
 	struct eval ev = { 0 };
@@ -254,7 +253,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	x->opt = opt;
 	x->workers = w;
 	x->nworkers = workers_count(w);
-	x->job = job;
+	x->host = *host;
 	x->nodes = xcalloc((size_t)plan->nnodes + 1, sizeof *x->nodes);
 	*err = NULL;
 
@@ -268,6 +267,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 			snprintf(table_msg, sizeof table_msg, "%s", terr);
 			free(terr);
 			*err = table_msg;
+			*why = EXEC_FAILED;
 			goto fail;
 		}
 		x->tables = xreallocarray(x->tables, (size_t)x->ntables + 1, sizeof *x->tables);
@@ -281,10 +281,12 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 			snprintf(msg, sizeof msg, "%s %s is not available in this version yet",
 			    catalog_role_name(n->stage->desc->role), what);
 			*err = msg;
+			*why = EXEC_UNSUPPORTED;
 			goto fail;
 		}
 		if (prepare_stage(x, n->stage) != 0) {
 			*err = "a lambda has too many parameters";
+			*why = EXEC_FAILED;
 			goto fail;
 		}
 		x->nodes[i].node = n;
@@ -317,8 +319,10 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		    (int)(len / plan->settings.batch_ms), n->window != NULL ? n->wplan : WPLAN_NONE);
 		x->nodes[i].slide_ms = slide;
 	}
-	if (evt_setup(x, err) != 0)
+	if (evt_setup(x, err) != 0) {
+		*why = EXEC_UNSUPPORTED;	/* its only failures */
 		goto fail;
+	}
 	/* Chains: from each source, the element stages with one input each. */
 	for (int i = 0; i < plan->nnodes; i++) {
 		struct exec_node *en = &x->nodes[i];
@@ -420,7 +424,7 @@ batch_new(struct exec *x, uint64_t seq, int64_t time)
 
 	b->seq = seq;
 	b->time = time;
-	b->job = x->job;
+	b->host = &x->host;
 	b->arenas = xcalloc((size_t)nw, sizeof *b->arenas);
 	for (int w = 0; w < nw; w++)
 		b->arenas[w] = arena_new(256 * 1024);
@@ -490,7 +494,7 @@ batch_free(struct exec *x, struct batch *b)
 	while (b->kept != NULL) {
 		struct block *k = b->kept;
 		b->kept = k->next;
-		job_block_released(x->job, k->len);
+		x->host.block_released(x->host.arg, k->len);
 		free(k->data);
 		free(k);
 	}
@@ -527,7 +531,7 @@ struct run {
 static void
 record_error(struct run *r, const struct node *n, struct value v)
 {
-	job_record_error(r->bt->job, r->bt->seq, n, r->ev.ctx.err, v);
+	r->bt->host->record_error(r->bt->host->arg, r->bt->seq, n, r->ev.ctx.err, v);
 }
 
 static void combine_kv(struct run *, struct node *, struct value k, struct value v);
@@ -1013,7 +1017,7 @@ line_too_long(struct run *r, size_t len)
 	char reason[96];
 
 	snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped", len);
-	job_record_error(r->bt->job, r->bt->seq, NULL, reason, value_str("", 0));
+	r->bt->host->record_error(r->bt->host->arg, r->bt->seq, NULL, reason, value_str("", 0));
 }
 
 /*
@@ -1080,7 +1084,7 @@ evt_hold_error(void *arg, const struct node *stage, const char *reason, struct v
 {
 	struct evt_hold *h = arg;
 
-	job_record_error(h->x->job, h->part.batch, stage, reason, record);
+	h->x->host.record_error(h->x->host.arg, h->part.batch, stage, reason, record);
 }
 
 static void
@@ -1088,7 +1092,7 @@ evt_hold_release(struct evt_part *p)
 {
 	struct evt_hold *h = (struct evt_hold *)p;
 
-	job_block_done(h->x->job, h->b->len);
+	h->x->host.block_done(h->x->host.arg, h->b->len);
 	free(h->b->data);
 	free(h->b);
 	vec_release(&h->keep);
@@ -1182,7 +1186,7 @@ block_task(void *arg, int w)
 	} else if (r.end == END_KEEP) {
 		/* The kept values may point into the block: it stays, and its
 		 * bytes count against the buffer until the batch is done. */
-		job_block_kept(x->job, bytes);
+		x->host.block_kept(x->host.arg, bytes);
 		r.keep.seq = b->seq;
 		r.keep.evmax = r.evmax;
 		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
@@ -1190,11 +1194,11 @@ block_task(void *arg, int w)
 		b->next = b->batch->kept;
 		b->batch->kept = b;
 		pthread_mutex_unlock(&b->batch->lock);
-		job_block_done(x->job, bytes);
+		x->host.block_done(x->host.arg, bytes);
 	} else {
-		job_block_done(x->job, bytes);
+		x->host.block_done(x->host.arg, bytes);
 		if (r.end == END_STDOUT && r.out.len > 0)
-			job_output(x->job, b->batch, r.out.data, r.out.len);
+			x->host.output(x->host.arg, b->batch->seq, r.out.data, r.out.len);
 		else
 			strbuf_release(&r.out);
 		free(b->data);
@@ -1292,13 +1296,13 @@ merge_task(void *arg, int w)
 				break;
 			case REDUCER_LAMBDA:
 				if (eval_lambda2(&r.ev, t->n->stage->args[0].e, d->val, e->val, &out) != 0)
-					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
+					x->host.record_error(x->host.arg, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
 				else
 					d->val = out;
 				break;
 			default:
 				if (eval_reduce(&r.ev, reducer_of(t->n), d->val, e->val, &out) != 0)
-					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
+					x->host.record_error(x->host.arg, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
 				else
 					d->val = out;
 				break;
@@ -1329,7 +1333,7 @@ merge_task(void *arg, int w)
 			else {
 				struct value out;
 				if (eval_reduce(&r.ev, REDUCER_SUM, d->val, value_int(s->count), &out) != 0)
-					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, key);
+					x->host.record_error(x->host.arg, t->bt->seq, t->n, r.ev.ctx.err, key);
 				else
 					d->val = out;
 			}
@@ -1489,11 +1493,11 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 				acc = value_float(acc.u.d + ns->acc[w].u.d);
 			else if (red == REDUCER_LAMBDA) {
 				if (eval_lambda2(&r.ev, n->stage->args[0].e, acc, ns->acc[w], &out) != 0)
-					job_record_error(x->job, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
+					x->host.record_error(x->host.arg, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
 				else
 					acc = out;
 			} else if (eval_reduce(&r.ev, red, acc, ns->acc[w], &out) != 0)
-				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
+				x->host.record_error(x->host.arg, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
 			else
 				acc = out;
 		}
@@ -1549,7 +1553,7 @@ state_error(void *arg, const char *reason, struct value record)
 {
 	struct state_task *t = arg;
 
-	job_record_error(t->x->job, t->bt->seq, t->n, reason, record);
+	t->x->host.record_error(t->x->host.arg, t->bt->seq, t->n, reason, record);
 }
 
 static void
@@ -1689,7 +1693,7 @@ finish_order(struct exec *x, struct batch *bt, struct node *n, struct node_state
 		struct value key = all.v[i];
 		if (by != NULL) {
 			if (eval_element(&r.ev, by, all.v[i], &key) != 0) {
-				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, all.v[i]);
+				x->host.record_error(x->host.arg, bt->seq, n, r.ev.ctx.err, all.v[i]);
 				continue;
 			}
 		} else if (n->op == OP_TOP && key.type == VT_TUPLE && key.n == 2)
@@ -1727,7 +1731,7 @@ write_print(struct exec *x, struct batch *bt, struct node *n, struct vec *first,
 	if (total > limit)
 		strbuf_adds(&sb, "...\n");
 	strbuf_addc(&sb, '\n');
-	job_write(x->job, bt->seq, sb.data, sb.len);
+	x->host.write(x->host.arg, bt->seq, sb.data, sb.len);
 	strbuf_release(&sb);
 }
 
@@ -1742,7 +1746,7 @@ sink_put(struct exec *x, struct batch *bt, struct exec_node *en, const char *dat
 		if (len > 0)
 			tcpsink_put(en->tcp, data, len);
 	} else if (filesink_put(en->file, bt->time, data, len, err, sizeof err) != 0) {
-		job_fail(x->job, err);
+		x->host.fail(x->host.arg, err);
 	}
 }
 
@@ -1763,7 +1767,7 @@ sink_store(struct exec *x, struct batch *bt, struct exec_node *en, struct strbuf
 {
 	struct deferred_put *d;
 
-	if (bt->seq >= job_fail_seq(x->job))
+	if (bt->seq >= x->host.fail_seq(x->host.arg))
 		return;
 	if (x->plan->settings.on_error != ON_ERROR_FAIL) {
 		sink_put(x, bt, en, strbuf_str(sb), sb->len);
@@ -1824,7 +1828,7 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		for (size_t i = 0; i < in->parts[p].n; i++)
 			format_element(&sb, n, in->parts[p].v[i]);
 		if (sb.len > 0)
-			job_write(x->job, bt->seq, sb.data, sb.len);
+			x->host.write(x->host.arg, bt->seq, sb.data, sb.len);
 		strbuf_release(&sb);
 	}
 }
@@ -1913,7 +1917,7 @@ window_report(void *arg, const char *reason, struct value record)
 {
 	struct window_report *rp = arg;
 
-	job_record_error(rp->x->job, rp->bt->seq, rp->n, reason, record);
+	rp->x->host.record_error(rp->x->host.arg, rp->bt->seq, rp->n, reason, record);
 }
 
 /*
@@ -1956,7 +1960,7 @@ evt_report(void *arg, const struct node *stage, const char *reason, struct value
 {
 	struct evt_report *rp = arg;
 
-	job_record_error(rp->x->job, rp->bt->seq, stage, reason, record);
+	rp->x->host.record_error(rp->x->host.arg, rp->bt->seq, stage, reason, record);
 }
 
 /*
@@ -2205,7 +2209,7 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 	while (x->deferred != NULL) {
 		struct deferred_put *d = x->deferred;
 		x->deferred = d->next;
-		if (bt->seq < job_fail_seq(x->job))
+		if (bt->seq < x->host.fail_seq(x->host.arg))
 			sink_put(x, bt, d->en, d->data, d->len);
 		free(d->data);
 		free(d);

@@ -290,20 +290,20 @@ job_write(struct job *j, uint64_t seq, const char *data, size_t len)
 }
 
 void
-job_output(struct job *j, struct batch *b, char *data, size_t len)
+job_output(struct job *j, uint64_t seq, char *data, size_t len)
 {
 	pthread_mutex_lock(&j->out_lock);
 	if (j->hold) {
-		if (!atomic_load(&j->epipe) && b->seq < atomic_load(&j->fail_seq))
-			hold_add(j, b->seq, data, len);
+		if (!atomic_load(&j->epipe) && seq < atomic_load(&j->fail_seq))
+			hold_add(j, seq, data, len);
 		free(data);
-	} else if (b->seq == j->writing_seq) {
-		job_write(j, b->seq, data, len);
+	} else if (seq == j->writing_seq) {
+		job_write(j, seq, data, len);
 		free(data);
 	} else {
 		struct pending_out *p = xmalloc(sizeof *p);
 		p->next = NULL;
-		p->seq = b->seq;
+		p->seq = seq;
 		p->data = data;
 		p->len = len;
 		if (j->pending_tail != NULL)
@@ -718,6 +718,57 @@ job_block_done(struct job *j, size_t bytes)
 		event_active(j->wake_ev, EV_READ, 0);
 }
 
+/* ---- the executor's host ---- */
+
+static void
+host_record_error(void *arg, uint64_t seq, const struct node *stage, const char *reason,
+    struct value record)
+{
+	job_record_error(arg, seq, stage, reason, record);
+}
+
+static int
+host_write(void *arg, uint64_t seq, const char *data, size_t len)
+{
+	return job_write(arg, seq, data, len);
+}
+
+static void
+host_output(void *arg, uint64_t seq, char *data, size_t len)
+{
+	job_output(arg, seq, data, len);
+}
+
+static void
+host_fail(void *arg, const char *msg)
+{
+	job_fail(arg, msg);
+}
+
+static uint64_t
+host_fail_seq(void *arg)
+{
+	return job_fail_seq(arg);
+}
+
+static void
+host_block_done(void *arg, size_t bytes)
+{
+	job_block_done(arg, bytes);
+}
+
+static void
+host_block_kept(void *arg, size_t bytes)
+{
+	job_block_kept(arg, bytes);
+}
+
+static void
+host_block_released(void *arg, size_t bytes)
+{
+	job_block_released(arg, bytes);
+}
+
 /* ---- the clock ---- */
 
 static void
@@ -1056,6 +1107,13 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	const char *err = NULL;
 	int status = EXIT_OK;
 	int virtual_clock = 1;
+	struct exec_host host = {
+		.record_error = host_record_error, .write = host_write,
+		.output = host_output, .fail = host_fail, .fail_seq = host_fail_seq,
+		.block_done = host_block_done, .block_kept = host_block_kept,
+		.block_released = host_block_released,
+	};
+	enum exec_fail why = EXEC_FAILED;
 
 	j->plan = plan;
 	j->opt = opt;
@@ -1095,12 +1153,13 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	j->waiting_max = (long long)plan->settings.buffer_bytes;
 	if (j->read_ahead > 4LL * SOURCE_BLOCK_BYTES * plan->settings.parallelism)
 		j->read_ahead = 4LL * SOURCE_BLOCK_BYTES * plan->settings.parallelism;
-	j->exec = exec_new(plan, opt, j->workers, j, &err);
+	host.arg = j;
+	j->exec = exec_new(plan, opt, j->workers, &host, &err, &why);
 	if (j->exec == NULL) {
 		fprintf(stderr, "streamjob: %s\n", err);
 		/* A part not built yet is a usage error; a table file that
 		 * cannot be read is a failure at run time. */
-		status = strstr(err, "not available") != NULL ? EXIT_USAGE : EXIT_RUNTIME;
+		status = why == EXEC_UNSUPPORTED ? EXIT_USAGE : EXIT_RUNTIME;
 		goto done;
 	}
 	if (plan->settings.on_error == ON_ERROR_WRITE) {

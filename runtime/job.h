@@ -48,6 +48,6 @@ void job_block_released(struct job *, size_t bytes);
 /* Output of a batch's stdout sinks (data is consumed): written now if the
  * batch is the one being written, else kept until its turn; under on error
  * fail, held until the batch is done, as job_write does. */
-void job_output(struct job *, struct batch *, char *data, size_t len);
+void job_output(struct job *, uint64_t seq, char *data, size_t len);
 
 #endif
