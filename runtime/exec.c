@@ -294,7 +294,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 			x->nodes[i].state = state_new(n, x->nworkers);
 		if (n->op == OP_TCP)
 			x->nodes[i].tcp = tcpsink_new(n->stage->args[0].s, (int)n->stage->args[1].i,
-			    opt->quiet);
+			    x->host.reporter);
 		if (n->op == OP_WRITE || n->op == OP_APPEND)
 			x->nodes[i].file = filesink_new(n->op == OP_APPEND, n->stage->args[0].s,
 			    n->stage->format == FORMAT_JSON ? "json" :
