@@ -319,68 +319,6 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	}
 	if (evt_setup(x, err) != 0)
 		goto fail;
-	/* Chains: from each source, the element stages with one input each. */
-	for (int i = 0; i < plan->nnodes; i++) {
-		struct exec_node *en = &x->nodes[i];
-		struct node *last = en->node;
-
-		if (last->stage->desc->role != ROLE_SOURCE || last->op == OP_UNION)
-			continue;
-		while (last->noutputs == 1 && is_narrow_node(last->outputs[0]) &&
-		    last->outputs[0]->ninputs == 1) {
-			last = last->outputs[0];
-			en->chain = xreallocarray(en->chain, (size_t)en->nchain + 1, sizeof *en->chain);
-			en->chain[en->nchain++] = last;
-			x->nodes[last->id - 1].in_chain = 1;
-		}
-		en->chain_last = last;
-		en->end = END_KEEP;
-		if (last->noutputs == 1 && last->outputs[0]->ninputs == 1) {
-			struct node *t = last->outputs[0];
-			if (is_combinable(t->op)) {
-				en->end = END_COMBINE;
-				x->nodes[t->id - 1].fed = 1;
-			} else if (t->op == OP_STDOUT)
-				en->end = END_STDOUT;
-			else if (t->op == OP_PRINT)
-				en->end = END_PRINT;
-			if (en->end != END_KEEP) {
-				en->target = t;
-				x->nodes[t->id - 1].fed = 1;
-			}
-			/* map (_, N) | reduceByKey sum (or count): no evaluation at all */
-			if (en->end == END_COMBINE && en->nchain > 0 && t->op == OP_REDUCEBYKEY &&
-			    (t->stage->args[0].reducer == REDUCER_SUM ||
-			    t->stage->args[0].reducer == REDUCER_COUNT)) {
-				const struct expr *fn = last->stage->args[0].e;
-				if (last->op == OP_MAP && fn->kind == EXPR_TUPLE && fn->nitems == 2 &&
-				    fn->items[0]->kind == EXPR_ELEM && fn->items[1]->kind == EXPR_INT) {
-					en->kv_count = 1;
-					en->kv_const = t->stage->args[0].reducer == REDUCER_COUNT ? 1 :
-					    fn->items[1]->i;
-					const struct expr *sp = en->chain[0]->stage->args[0].e;
-					if (en->nchain == 2 && en->chain[0]->op == OP_FLATMAP &&
-					    sp->kind == EXPR_CALL && strcmp(sp->s, "split") == 0 &&
-					    sp->nitems == 2 && sp->items[0]->kind == EXPR_ELEM &&
-					    sp->items[1]->kind == EXPR_STRING && sp->items[1]->slen == 1 &&
-					    sp->items[1]->s[0] != '\n') {
-						en->split_count = 1;
-						en->split_sep = sp->items[1]->s[0];
-					}
-				}
-			}
-		}
-		/* An event-time window right after the chain takes its blocks
-		 * as they are done, in order, rather than at the batch's end. */
-		if (en->end == END_KEEP && last->event_time != NULL && last->noutputs == 1 &&
-		    last->outputs[0]->op == OP_WINDOW && last->outputs[0]->event_time != NULL) {
-			struct node *wn = last->outputs[0];
-			struct node *xn = x->nodes[wn->id - 1].evt != NULL ? wn : wn->outputs[0];
-			en->end = END_EVTIME;
-			en->target = xn;
-			x->nodes[xn->id - 1].evt_fed = 1;
-		}
-	}
 	arena_free(tmp);
 	return x;
 fail:
@@ -398,7 +336,6 @@ exec_free(struct exec *x)
 		table_slot_free(x->tables[i]);
 	free(x->tables);
 	for (int i = 0; i < x->plan->nnodes; i++) {
-		free(x->nodes[i].chain);
 		window_free(x->nodes[i].win);
 		evtime_free(x->nodes[i].evt);
 		evt_closed_free(&x->nodes[i]);
@@ -511,7 +448,6 @@ struct run {
 	struct batch *bt;
 	int w;
 	struct eval ev;
-	struct exec_node *en;
 	struct node **chain;
 	int nchain;
 	enum chain_end end;
@@ -573,22 +509,18 @@ terminal(struct run *r, struct value v)
 
 static void push(struct run *r, int i, struct value v);
 
-/* flatMap split(_, "sep") with a literal separator: pieces without a list. */
-static int
-split_fast(struct run *r, int i, const struct expr *fn, struct value v)
+/* flatMap _.split("SEP") with a literal SEP: pieces without a list. */
+static void
+split_fast(struct run *r, int i, const struct node *n, struct value v)
 {
-	const struct expr *sep;
+	const char *sep = n->split_sep;
+	size_t seplen = n->split_len;
 
-	if (fn->kind != EXPR_CALL || strcmp(fn->s, "split") != 0 || fn->nitems != 2 ||
-	    fn->items[0]->kind != EXPR_ELEM || fn->items[1]->kind != EXPR_STRING ||
-	    fn->items[1]->slen == 0 || v.type != VT_STR)
-		return 0;
-	sep = fn->items[1];
 	if (v.n == 0)
-		return 1;	/* split("", sep) is [] */
+		return;	/* split("", sep) is [] */
 	const char *p = v.u.s, *end = v.u.s + v.n;
-	if (sep->slen == 1) {
-		char c = sep->s[0];
+	if (seplen == 1) {
+		char c = sep[0];
 		for (;;) {
 			const char *q = memchr(p, c, (size_t)(end - p));
 			if (q == NULL) {
@@ -598,18 +530,17 @@ split_fast(struct run *r, int i, const struct expr *fn, struct value v)
 			push(r, i + 1, value_str(p, (size_t)(q - p)));
 			p = q + 1;
 		}
-		return 1;
+		return;
 	}
 	for (;;) {
-		const char *q = memmem(p, (size_t)(end - p), sep->s, sep->slen);
+		const char *q = memmem(p, (size_t)(end - p), sep, seplen);
 		if (q == NULL) {
 			push(r, i + 1, value_str(p, (size_t)(end - p)));
 			break;
 		}
 		push(r, i + 1, value_str(p, (size_t)(q - p)));
-		p = q + sep->slen;
+		p = q + seplen;
 	}
-	return 1;
 }
 
 /* The word-count path: add c to the count of string key v. */
@@ -634,13 +565,12 @@ apply(struct run *r, struct node *n, int i, struct value v)
 
 	switch (n->op) {
 	case OP_MAP:
-		if (i == r->nchain - 1 && r->en != NULL && r->en->kv_count && v.type == VT_STR) {
-			count_str(r, v, r->en->kv_const);
+		if (n->fuse == FUSE_KV_COUNT && v.type == VT_STR) {
+			count_str(r, v, n->fuse_n);
 			return;
 		}
 		/* (k, v) right before a keyed stage: hand the two over as they are. */
-		if (i == r->nchain - 1 && r->end == END_COMBINE && fn->kind == EXPR_TUPLE &&
-		    fn->nitems == 2 && r->target->op == OP_REDUCEBYKEY) {
+		if (n->fuse != FUSE_NONE) {
 			struct value k, val;
 			r->ev.elem = v;
 			if (eval_expr(&r->ev, fn->items[0], &k) != 0 ||
@@ -667,8 +597,10 @@ apply(struct run *r, struct node *n, int i, struct value v)
 			push(r, i + 1, v);
 		return;
 	case OP_FLATMAP:
-		if (split_fast(r, i, fn, v))
+		if (n->split_len > 0 && v.type == VT_STR) {
+			split_fast(r, i, n, v);
 			return;
+		}
 		if (eval_element(&r->ev, fn, v, &out) != 0) {
 			record_error(r, n, v);
 			return;
@@ -1127,7 +1059,7 @@ block_task(void *arg, int w)
 	struct block_task *bt = arg;
 	struct block *b = bt->b;
 	struct exec *x = bt->x;
-	struct exec_node *en = &x->nodes[b->source->id - 1];
+	struct node *src = b->source;
 	struct run r;
 	size_t bytes = b->len;
 	struct arena *own = NULL, *batch_arena = b->batch->arenas[w];
@@ -1137,20 +1069,19 @@ block_task(void *arg, int w)
 	 * arena of the block's own (this worker's arena of the batch is
 	 * swapped for it meanwhile; no one else uses it in phase A), so a
 	 * fast replay does not pile a whole batch's values up. */
-	if (en->end == END_EVTIME) {
+	if (src->end == END_EVTIME) {
 		own = arena_new(0);
 		b->batch->arenas[w] = own;
 	}
 	run_init(&r, x, b->batch, w);
-	r.en = en;
-	r.chain = en->chain;
-	r.nchain = en->nchain;
-	r.end = en->end;
-	r.target = en->target;
+	r.chain = src->chain;
+	r.nchain = src->nchain;
+	r.end = src->end;
+	r.target = src->target;
 	r.pos = b->seq << 32;
-	r.tagging = en->chain_last->event_time != NULL;
-	if (b->data != NULL && en->split_count) {
-		split_count_block(&r, b, en->split_sep, en->kv_const);
+	r.tagging = src->chain_last->event_time != NULL;
+	if (b->data != NULL && src->split_count) {
+		split_count_block(&r, b, src->split_char, src->chain_last->fuse_n);
 	} else if (b->data != NULL) {
 		const char *p = b->data, *end = b->data + b->len;
 		int64_t lines = 0;
@@ -1185,7 +1116,7 @@ block_task(void *arg, int w)
 		job_block_kept(x->job, bytes);
 		r.keep.seq = b->seq;
 		r.keep.evmax = r.evmax;
-		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
+		state_add_part(&b->batch->nodes[src->chain_last->id - 1], r.keep);
 		pthread_mutex_lock(&b->batch->lock);
 		b->next = b->batch->kept;
 		b->batch->kept = b;
@@ -1789,7 +1720,7 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		struct vec first = { 0 };
 		int64_t total = 0, limit = print_limit(n);
 		/* Keep one more than shown: its presence decides the "...". */
-		if (en->fed) {
+		if (n->fed) {
 			for (int w = 0; w < x->nworkers; w++) {
 				total += ns->counts[w];
 				for (size_t i = 0; i < ns->samples[w].n && (int64_t)first.n <= limit; i++)
@@ -1807,7 +1738,7 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		return;
 	}
 	/* stdout fed in phase A has written (or queued) its lines already. */
-	if (en->fed)
+	if (n->fed)
 		return;
 	if (en->tcp != NULL || en->file != NULL) {
 		/* A batch's whole text, stored at once: the file or nothing. */
@@ -1975,7 +1906,7 @@ evt_step(struct exec *x, struct batch *bt, struct node *n)
 	struct run r;
 
 	run_init(&r, x, bt, 0);
-	for (int p = 0; !en->evt_fed && p < in->nparts; p++) {
+	for (int p = 0; !n->evt_fed && p < in->nparts; p++) {
 		struct vec *v = &in->parts[p];
 		evtime_add(en->evt, &r.ev, v->v, v->tags, v->tags != NULL ? v->n : 0, v->evmax,
 		    evt_report, &rp);
@@ -2114,7 +2045,7 @@ finish_nodes(struct exec *x, struct batch *bt, struct task_group *g, int owner, 
 		}
 		if (role == ROLE_SOURCE && n->op != OP_UNION)
 			continue;	/* its chain ran in phase A */
-		if (en->in_chain)
+		if (n->in_chain)
 			continue;
 		if (n->op == OP_UNION) {
 			for (int k = 0; k < n->ninputs; k++) {
@@ -2153,7 +2084,7 @@ finish_nodes(struct exec *x, struct batch *bt, struct task_group *g, int owner, 
 			continue;
 		}
 		if (is_combinable(n->op)) {
-			if (!en->fed) {
+			if (!n->fed) {
 				for (int p = 0; p < in->nparts; p++) {
 					struct part_task *t = part_task_new(x, bt, n, p);
 					t->in = &in->parts[p];
