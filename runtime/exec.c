@@ -29,6 +29,7 @@
 #include "filesink.h"
 #include "tcpsink.h"
 #include "state.h"
+#include "stateful.h"
 #include "window.h"
 #include "workers.h"
 #include "stdlib/arena.h"
@@ -2262,6 +2263,24 @@ exec_state_keys(const struct exec *x)
 	for (int i = 0; i < x->plan->nnodes; i++)
 		if (x->nodes[i].state != NULL)
 			n += state_keys(x->nodes[i].state);
+	return n;
+}
+
+size_t
+exec_stateful(struct exec *x, struct stateful **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc((size_t)x->plan->nnodes * 3 + 1, sizeof **out);
+	for (int i = 0; i < x->plan->nnodes; i++) {
+		struct exec_node *en = &x->nodes[i];
+		if (en->state != NULL)
+			(*out)[n++] = (struct stateful){ &state_stateful, en->state, en->node };
+		if (en->win != NULL)
+			(*out)[n++] = (struct stateful){ &window_stateful, en->win, en->node };
+		if (en->evt != NULL)
+			(*out)[n++] = (struct stateful){ &evtime_stateful, en->evt, en->node };
+	}
 	return n;
 }
 

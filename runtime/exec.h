@@ -153,4 +153,9 @@ void exec_finish_batch(struct exec *, struct batch *);
 /* Keys held by all state stages, between two exec_finish_batch calls. */
 size_t exec_state_keys(const struct exec *);
 
+/* The stateful stages (stateful.h), in node order, for a checkpoint to
+ * walk between two exec_finish_batch calls: *out is malloc'd. */
+struct stateful;
+size_t exec_stateful(struct exec *, struct stateful **out);
+
 #endif
