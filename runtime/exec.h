@@ -135,38 +135,14 @@ struct batch {
 					 * batch reads, taken when it opened */
 };
 
-/* How each node takes part in a batch, worked out once per job. */
-enum chain_end {
-	END_NONE,	/* inside a chain: no output of its own */
-	END_COMBINE,	/* feeds the keyed stage after it, per block */
-	END_STDOUT,	/* feeds the stdout sink after it */
-	END_PRINT,	/* feeds the print sink after it */
-	END_KEEP,	/* keeps its output for the stages after it */
-	END_EVTIME,	/* offers its output to the event-time window after it */
-};
-
 struct exec_node {
 	struct node *node;
-	struct node **chain;		/* sources: the element stages that follow */
-	int nchain;
-	enum chain_end end;
-	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT;
-					 * END_EVTIME: the node with the windows */
-	struct node *chain_last;	/* the chain's last node (or the source) */
-	int in_chain;			/* computed in phase A by a source's chain */
 	struct table_slot *table;	/* join, leftJoin, except with a table */
 	struct window *win;		/* a windowed reducer, or a plain window */
 	struct state *state;		/* a state stage's keys */
 	struct filesink *file;		/* the write and append sinks */
 	struct tcpsink *tcp;		/* the tcp sink */
 	int64_t slide_ms;		/* ... emitted at multiples of this */
-	int kv_count;			/* the chain ends in map (_, N) before
-					 * reduceByKey sum/count: the word-count path */
-	int64_t kv_const;		/* that N */
-	int split_count;		/* ... and the chain is just flatMap
-					 * split(_, "c") and that map: a fused loop */
-	char split_sep;
-	int fed;			/* a keyed stage fed in phase A */
 	/* Event time: the node that ends an event-time window (the window,
 	 * or the reducer after it) keeps its windows and the ones that
 	 * closed in this batch; the nodes after it run once per closed
@@ -175,7 +151,6 @@ struct exec_node {
 	struct evt_closed *closed;
 	size_t nclosed;
 	int evt_owner;
-	int evt_fed;			/* its blocks are offered in phase A */
 	uint64_t src_blocks;		/* sources: blocks submitted so far */
 };
 
@@ -213,5 +188,10 @@ void exec_finish_batch(struct exec *, struct batch *);
 
 /* Keys held by all state stages, between two exec_finish_batch calls. */
 size_t exec_state_keys(const struct exec *);
+
+/* The stateful stages (stateful.h), in node order, for a checkpoint to
+ * walk between two exec_finish_batch calls: *out is malloc'd. */
+struct stateful;
+size_t exec_stateful(struct exec *, struct stateful **out);
 
 #endif
