@@ -14,9 +14,7 @@
 
 #include <event2/event.h>
 
-#include "job.h"
 #include "source.h"
-#include "status.h"
 #include "lang/catalog.h"
 #include "lang/plan.h"
 #include "stdlib/xmalloc.h"
@@ -32,7 +30,7 @@ input_dropped(void *arg, size_t bytes)
 {
 	struct input *in = arg;
 
-	job_line_dropped(in->src->job, in->src, bytes);
+	in->src->host->line_dropped(in->src->host->arg, in->src, bytes);
 }
 
 void
@@ -80,7 +78,7 @@ input_cut(struct input *in)
 	char *data = lines_take(&in->lines, &len);
 
 	if (data != NULL)
-		job_lines(in->src->job, in->src, data, len);
+		in->src->host->lines(in->src->host->arg, in->src, data, len);
 }
 
 int
@@ -103,26 +101,22 @@ input_read(struct input *in)
 		lines_added(&in->lines, (size_t)n);
 		if (lines_complete(&in->lines) >= SOURCE_BLOCK_BYTES)
 			input_cut(in);
-		if (in->src->paused || job_backlogged(in->src->job))
+		if (in->src->paused || in->src->host->backlogged(in->src->host->arg))
 			return 1;
 	}
 	return 1;
 }
 
 void
-source_warn(struct source *s, const char *fmt, ...)
+source_report(struct source *s, enum report_kind kind, const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
 
-	if (s->quiet)
-		return;
-	status_hide(STDERR_FILENO);
-	fprintf(stderr, "streamjob: %s: ", s->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	status_show(STDERR_FILENO);
+	report_text(s->host->reporter, kind, "%s: %s", s->name, msg);
 }
 
 /* ---- standard input ---- */
@@ -149,7 +143,7 @@ stdin_cb(int fd, short what, void *arg)
 		 * what was read. */
 		char msg[256];
 		snprintf(msg, sizeof msg, "%s: reading: %s", s->name, strerror(errno));
-		job_fail(s->job, msg);
+		s->host->fail(s->host->arg, msg);
 		r = 0;
 	}
 	if (r == 0) {
@@ -157,7 +151,7 @@ stdin_cb(int fd, short what, void *arg)
 		input_cut(&ss->in);
 		input_watch(&ss->in, 0);
 		s->ended = 1;
-		job_source_ended(s->job, s);
+		s->host->ended(s->host->arg, s);
 		return;
 	}
 	if (ss->in.pumped && !s->paused && !s->ended)
@@ -171,7 +165,7 @@ stdin_start(struct source *s)
 	struct stat st;
 
 	if (fstat(STDIN_FILENO, &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "streamjob: standard input is a directory\n");
+		report_text(s->host->reporter, REPORT_ERROR, "standard input is a directory");
 		return -1;
 	}
 	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -247,7 +241,7 @@ stdin_source_new(void)
 /* ---- by kind ---- */
 
 struct source *
-source_new(struct job *j, struct event_base *base, struct node *n, int once, int quiet)
+source_new(const struct source_host *host, struct node *n, int once)
 {
 	const struct argval *a = n->stage->args;
 	struct source *s;
@@ -272,11 +266,9 @@ source_new(struct job *j, struct event_base *base, struct node *n, int once, int
 	default:
 		return NULL;
 	}
-	s->job = j;
-	s->base = base;
+	s->host = host;
 	s->node = n;
 	s->once = once;
-	s->quiet = quiet;
 	return s;
 }
 

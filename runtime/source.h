@@ -4,12 +4,13 @@
  * files (files), a growing file (tail) -- on the job's event loop.
  *
  * Each source turns what it reads into blocks of complete lines (see
- * lines.h) and hands them to the job (job_lines), which puts them in the
- * batch being filled.  The job holds its sources back when too much input
+ * lines.h) and hands them to its host (struct source_host: the job),
+ * which puts them in the batch being filled.  The job holds its sources back when too much input
  * waits (source_pause: no more reads, so a pipe fills and TCP flow
  * control slows the sender) and lets them go on when the backlog has
  * drained (source_resume).  A source that ends (end of input; with
- * --once, the end of what is there now) tells the job.
+ * --once, the end of what is there now) tells its host.  Warnings and
+ * errors go to the host's reporter; a source never prints.
  *
  * Everything here runs on the event loop's thread.
  */
@@ -21,15 +22,32 @@
 #include <sys/types.h>
 
 #include "lines.h"
+#include "report.h"
 
 /* A source hands its complete lines over in blocks of about this much. */
 #define SOURCE_BLOCK_BYTES (256 * 1024)
 
 struct event;
 struct event_base;
-struct job;
 struct node;
 struct source;
+
+/* What a source asks of whoever runs it (the job).  arg is passed to each;
+ * all are called on the event loop's thread. */
+struct source_host {
+	void *arg;
+	/* Complete lines read by source s (data is the host's now). */
+	void (*lines)(void *arg, struct source *s, char *data, size_t len);
+	/* A line over the cap went by. */
+	void (*line_dropped)(void *arg, struct source *s, size_t bytes);
+	/* Source s has ended. */
+	void (*ended)(void *arg, struct source *s);
+	/* Should the sources hold back now? */
+	int (*backlogged)(void *arg);
+	/* Reading failed: the job fails with msg, after what was read. */
+	void (*fail)(void *arg, const char *msg);
+	const struct reporter *reporter;
+};
 
 struct source_ops {
 	int (*start)(struct source *);		/* -1: could not start (said why) */
@@ -42,12 +60,11 @@ struct source_ops {
 
 struct source {
 	const struct source_ops *ops;
-	struct job *job;
+	const struct source_host *host;
 	struct node *node;
 	struct event_base *base;
 	char *name;			/* for messages: "socket localhost:9999" */
 	int once;			/* read what is there now, then end */
-	int quiet;			/* -q: no warnings */
 	int paused;
 	int ended;
 	int failed;			/* could not start: the job fails */
@@ -70,9 +87,9 @@ struct input {
 	int64_t bytes;			/* read so far */
 };
 
-/* A source for plan node n (stdin, socket, listen, files or tail). */
-struct source *source_new(struct job *, struct event_base *, struct node *n, int once,
-    int quiet);
+/* A source for plan node n (stdin, socket, listen, files or tail), or
+ * NULL when n is not one; its base is set before it starts. */
+struct source *source_new(const struct source_host *, struct node *n, int once);
 void source_free(struct source *);
 
 /* For the kinds: set up an input on fd (pollable or pumped), read it. */
@@ -94,20 +111,12 @@ struct source *listen_source_new(const char *addr, int port);
 struct source *files_source_new(const char *dir, const char *glob, int existing);
 struct source *tail_source_new(const char *path, int from_start);
 
-/* A warning on stderr, "streamjob: NAME: ...", unless -q.  It is not
- * limited here: a caller that may repeat itself (a reconnect loop) keeps
- * its own count and clock. */
-void source_warn(struct source *, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* The job's side (job.c). */
-/* Complete lines read by source s (data is the caller's no more). */
-void job_lines(struct job *, struct source *s, char *data, size_t len);
-/* A line over the cap went by. */
-void job_line_dropped(struct job *, struct source *s, size_t bytes);
-/* Source s has ended. */
-void job_source_ended(struct job *, struct source *s);
-/* Should the sources hold back now? */
-int job_backlogged(struct job *);
+/* Report "NAME: ..." as kind: a warning (the source goes on), an error
+ * (it cannot start), a reconnection.  Not limited here: a caller that may
+ * repeat itself (a reconnect loop) keeps its own count and clock. */
+void source_report(struct source *, enum report_kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define source_warn(s, ...) source_report((s), REPORT_WARNING, __VA_ARGS__)
+#define source_error(s, ...) source_report((s), REPORT_ERROR, __VA_ARGS__)
 
 #endif

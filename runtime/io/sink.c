@@ -15,10 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "runtime/io/sink.h"
-#include "runtime/status.h"
+#include "runtime/report.h"
 #include "stdlib/xmalloc.h"
 
 struct sink *
@@ -113,21 +112,17 @@ sink_record_error(struct sink *s, const struct sink_batch *b, const char *reason
 	s->host->record_error(s->host->arg, b->id, s->node, reason, v);
 }
 
-/* A warning on stderr, unless -q: one line, the status line kept apart. */
+/* A retry or a recovery, reported: the caller shows it (or not, -q). */
 static void
 say(struct sink *s, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
 
-	if (s->host->quiet)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	status_hide(STDERR_FILENO);
-	fprintf(stderr, "streamjob: %s\n", line);
-	status_show(STDERR_FILENO);
+	report_text(s->host->reporter, REPORT_RECONNECT, "%s", line);
 }
 
 /* One try at the whole batch, on every connection. */

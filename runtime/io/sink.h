@@ -4,7 +4,7 @@
  *
  * A descriptor lives in a file of its own under runtime/io/ and is named
  * once in the registry (registry.c); the language's catalog describes its
- * arguments.  The engine (runtime/sinks.c) drives every sink the same
+ * arguments.  The engine (sink.c) drives every sink the same
  * way: for each batch, on the thread that finishes batches, in batch
  * order, it opens a connection when there is none, writes the batch and,
  * for an exactly-once sink, commits it.  A callback answers with one of
@@ -79,7 +79,10 @@ struct sink_batch {
 	int has_text;
 };
 
-/* Where a sink's output, failures and rejected values go. */
+struct reporter;
+
+/* Where a sink's output, failures, rejected values and reports go: the
+ * executor's host (exec.h) as the sinks see it. */
 struct sink_host {
 	void *arg;
 	/* Write batch seq's output to standard output, in batch order (or
@@ -90,7 +93,8 @@ struct sink_host {
 	/* A value of batch seq that the sink at stage cannot take. */
 	void (*record_error)(void *arg, uint64_t seq, const struct node *stage,
 	    const char *reason, struct value record);
-	int quiet;		/* -q: no warnings */
+	/* Where failures that are retried, and recoveries, are reported. */
+	const struct reporter *reporter;
 };
 
 struct sink_desc {

@@ -96,7 +96,7 @@ host_record_error(void *arg, uint64_t seq, const struct node *n, const char *rea
 int
 main(void)
 {
-	struct sink_host host = { NULL, host_output, host_fail, host_record_error, 1 };
+	struct sink_host host = { NULL, host_output, host_fail, host_record_error, NULL };
 	struct stage stage = { 0 };
 	struct node node = { 0 };
 	struct fake f = { 0 };
