@@ -1,7 +1,8 @@
 /*
  * sink.c: the sink engine with a fake sink -- one that fails twice, then
  * takes the batch: it is written three times and delivered once, its
- * connection reopened after each failure; one that fails for good: the
+ * connection reopened after each failure, the first retry and the
+ * recovery reported (not printed); one that fails for good: the
  * job is told once and the sink gets no more batches; empty batches are
  * given only to sinks that ask for them; the text is made once.
  */
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "runtime/io/registry.h"
+#include "runtime/report.h"
 #include "runtime/io/sink.h"
 #include "stdlib/xmalloc.h"
 #include "tap.h"
@@ -65,7 +67,21 @@ static const struct sink_desc fake_desc = {
 	.open = fake_open,
 	.write = fake_write,
 	.close = fake_close,
+	.recovered = "batch taken",
 };
+
+/* The engine prints nothing: its retries and recoveries are reports. */
+static char report_texts[512];
+
+static void
+collect(void *arg, const struct report *r)
+{
+	(void)arg;
+	if (r->kind == REPORT_RECONNECT)
+		snprintf(report_texts + strlen(report_texts),
+		    sizeof report_texts - strlen(report_texts), "%s|", r->text);
+}
+
 
 static int outputs, fails;
 static char fail_msg[256];
@@ -96,7 +112,8 @@ host_record_error(void *arg, uint64_t seq, const struct node *n, const char *rea
 int
 main(void)
 {
-	struct sink_host host = { NULL, host_output, host_fail, host_record_error, NULL };
+	struct reporter reporter = { .report = collect };
+	struct sink_host host = { NULL, host_output, host_fail, host_record_error, &reporter };
 	struct stage stage = { 0 };
 	struct node node = { 0 };
 	struct fake f = { 0 };
@@ -120,6 +137,8 @@ main(void)
 	TAP_OK(f.opens == 3 && f.closes == 2, "reopened after each failure (%d opens, %d closes)",
 	    f.opens, f.closes);
 	TAP_OK(fails == 0 && s->retry.attempts == 0, "no failure of the job; the streak is over");
+	TAP_STR(report_texts, "fake: fake: connection refused; retrying the batch|fake: batch taken|",
+	    "the first retry and the recovery reported, nothing printed");
 	sink_batch_release(&b);
 
 	TAP_OK(sink_deliver(s, &empty) == 0 && f.writes == 3, "an empty batch is not given");
