@@ -46,7 +46,7 @@
 #include "eval.h"
 #include "exec.h"
 #include "job.h"
-#include "source.h"
+#include "io/source.h"
 #include "spool.h"
 #include "status.h"
 #include "table.h"

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "lines.h"
+#include "runtime/lines.h"
 
 /* A source hands its complete lines over in blocks of about this much. */
 #define SOURCE_BLOCK_BYTES (256 * 1024)

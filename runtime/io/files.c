@@ -27,7 +27,7 @@
 
 #include <event2/event.h>
 
-#include "keymap.h"
+#include "runtime/keymap.h"
 #include "source.h"
 #include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"

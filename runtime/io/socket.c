@@ -25,7 +25,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "retry.h"
+#include "runtime/retry.h"
 #include "source.h"
 #include "stdlib/xmalloc.h"
 
