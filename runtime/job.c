@@ -46,6 +46,7 @@
 #include "eval.h"
 #include "exec.h"
 #include "job.h"
+#include "io/registry.h"
 #include "io/source.h"
 #include "spool.h"
 #include "status.h"
@@ -628,7 +629,7 @@ job_line_dropped(struct job *j, struct source *s, size_t bytes)
 	snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped",
 	    bytes);
 	job_record_error(j, j->current != NULL ? j->current->seq : 0,
-	    s->node->op == OP_STDIN ? NULL : s->node, reason, value_str("", 0));
+	    (s->desc->caps & SOURCE_READS_STDIN) ? NULL : s->node, reason, value_str("", 0));
 }
 
 static int max_lists(struct job *);
@@ -664,7 +665,7 @@ sources_cut(struct job *j)
 {
 	for (int i = 0; i < j->nsources; i++)
 		if (!j->sources[i]->ended)
-			j->sources[i]->ops->cut(j->sources[i]);
+			j->sources[i]->desc->cut(j->sources[i]);
 }
 
 static void
@@ -675,7 +676,7 @@ sources_pause(struct job *j)
 		struct source *s = j->sources[i];
 		if (!s->ended && !s->paused) {
 			s->paused = 1;
-			s->ops->pause(s);
+			s->desc->pause(s);
 		}
 	}
 	/* The workers may have caught up before they could see the pause. */
@@ -694,7 +695,7 @@ sources_resume(struct job *j)
 		struct source *s = j->sources[i];
 		if (!s->ended && s->paused) {
 			s->paused = 0;
-			s->ops->resume(s);
+			s->desc->resume(s);
 		}
 	}
 }
@@ -704,7 +705,7 @@ sources_stop(struct job *j)
 {
 	for (int i = 0; i < j->nsources; i++)
 		if (!j->sources[i]->ended)
-			j->sources[i]->ops->stop(j->sources[i]);
+			j->sources[i]->desc->stop(j->sources[i]);
 }
 
 void
@@ -997,15 +998,18 @@ static int
 setup_sources(struct job *j)
 {
 	for (int i = 0; i < j->plan->nnodes; i++) {
-		struct source *s = source_new(j, j->base, j->plan->nodes[i], j->opt->once,
-		    j->ropt->quiet);
-		if (s == NULL)
-			continue;
+		struct node *n = j->plan->nodes[i];
+		const struct source_desc *d = source_kind(n->stage->desc);
+		struct source *s;
+
+		if (d == NULL || d->init == NULL)
+			continue;	/* no source, or one the job feeds (batches) */
+		s = source_new(d, j, j->base, n, j->opt->once, j->ropt->quiet);
 		j->sources = xreallocarray(j->sources, (size_t)j->nsources + 1, sizeof *j->sources);
 		j->sources[j->nsources++] = s;
 	}
 	for (int i = 0; i < j->nsources; i++) {
-		if (j->sources[i]->ops->start(j->sources[i]) != 0) {
+		if (j->sources[i]->desc->start(j->sources[i]) != 0) {
 			j->sources[i]->ended = 1;
 			return -1;
 		}
@@ -1077,16 +1081,13 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int i = 0; i < plan->nnodes; i++) {
-		switch (plan->nodes[i]->op) {
-		case OP_STDIN: case OP_SOCKET: case OP_LISTEN: case OP_FILES: case OP_TAIL:
+		const struct source_desc *d = source_kind(plan->nodes[i]->stage->desc);
+
+		/* The virtual clock only when every source runs on it. */
+		if (d != NULL && !(d->caps & SOURCE_VIRTUAL_CLOCK))
 			virtual_clock = 0;
-			break;
-		case OP_STATE:		/* what exec_state_keys counts */
+		if (plan->nodes[i]->op == OP_STATE)	/* what exec_state_keys counts */
 			j->has_state = 1;
-			break;
-		default:
-			break;
-		}
 	}
 	j->workers = workers_new((int)plan->settings.parallelism);
 	/* Input waiting for the workers is bounded by the buffer setting, and

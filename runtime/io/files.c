@@ -28,7 +28,9 @@
 #include <event2/event.h>
 
 #include "runtime/keymap.h"
+#include "registry.h"
 #include "source.h"
+#include "lang/plan.h"
 #include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"
 
@@ -395,26 +397,31 @@ files_free(struct source *s)
 	free(fs);
 }
 
-static const struct source_ops files_ops = {
-	files_start, files_pause, files_resume, files_cut, files_stop, files_free,
-};
-
-struct source *
-files_source_new(const char *dir, const char *glob, int existing)
+static void
+files_init(struct source *s, const struct argval *a)
 {
-	struct source *s = xcalloc(1, sizeof *s);
 	struct files_source *fs = xcalloc(1, sizeof *fs);
 
 	fs->src = s;
-	fs->dir = xstrdup(dir);
-	fs->glob = xstrdup(glob);
-	fs->existing = existing;
+	fs->dir = xstrdup(a[0].s);
+	fs->glob = xstrdup(a[1].present ? a[1].s : "*");
+	fs->existing = a[2].present ? (int)a[2].i : 1;
 	fs->fd = -1;
 	fs->ino_fd = -1;
 	fs->seen_arena = arena_new(0);
 	keymap_init(&fs->seen, fs->seen_arena, 1);
-	s->ops = &files_ops;
 	s->impl = fs;
-	s->name = xasprintf("files %s", dir);
-	return s;
+	s->name = xasprintf("files %s", fs->dir);
 }
+
+const struct source_desc source_files = {
+	.name = "files",
+	.caps = SOURCE_REPLAYABLE | SOURCE_READ_ONCE,
+	.init = files_init,
+	.start = files_start,
+	.pause = files_pause,
+	.resume = files_resume,
+	.cut = files_cut,
+	.stop = files_stop,
+	.free = files_free,
+};

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "registry.h"
 #include "source.h"
 #include "runtime/job.h"
 #include "runtime/status.h"
@@ -124,37 +125,25 @@ source_warn(struct source *s, const char *fmt, ...)
 
 /* ---- by kind ---- */
 
-struct source *
-source_new(struct job *j, struct event_base *base, struct node *n, int once, int quiet)
+const struct source_desc *
+source_kind(const struct op_desc *d)
 {
-	const struct argval *a = n->stage->args;
-	struct source *s;
+	return d != NULL && d->role == ROLE_SOURCE ? source_find(d->name) : NULL;
+}
 
-	switch (n->op) {
-	case OP_STDIN:
-		s = stdin_source_new();
-		break;
-	case OP_SOCKET:
-		s = socket_source_new(a[0].s, (int)a[1].i);
-		break;
-	case OP_LISTEN:
-		s = listen_source_new(a[0].s, (int)a[0].i);
-		break;
-	case OP_FILES:
-		s = files_source_new(a[0].s, a[1].present ? a[1].s : "*",
-		    a[2].present ? (int)a[2].i : 1);
-		break;
-	case OP_TAIL:
-		s = tail_source_new(a[0].s, a[1].present && strcmp(a[1].s, "start") == 0);
-		break;
-	default:
-		return NULL;
-	}
+struct source *
+source_new(const struct source_desc *d, struct job *j, struct event_base *base,
+    struct node *n, int once, int quiet)
+{
+	struct source *s = xcalloc(1, sizeof *s);
+
+	s->desc = d;
 	s->job = j;
 	s->base = base;
 	s->node = n;
 	s->once = once;
 	s->quiet = quiet;
+	d->init(s, n->stage->args);
 	return s;
 }
 
@@ -163,7 +152,8 @@ source_free(struct source *s)
 {
 	if (s == NULL)
 		return;
-	s->ops->free(s);
+	if (s->impl != NULL)
+		s->desc->free(s);
 	free(s->name);
 	free(s);
 }

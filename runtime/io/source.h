@@ -25,37 +25,66 @@
 /* A source hands its complete lines over in blocks of about this much. */
 #define SOURCE_BLOCK_BYTES (256 * 1024)
 
+struct argval;
 struct event;
 struct event_base;
 struct job;
 struct node;
+struct op_desc;
 struct source;
+struct strbuf;
 
-struct source_ops {
+/* Capabilities of a kind, which the engine and the planner ask instead of
+ * naming kinds. */
+#define SOURCE_REPLAYABLE	0x01	/* from a restored position it reads the
+					 * same records again (a file, not a pipe) */
+#define SOURCE_VIRTUAL_CLOCK	0x02	/* when every source of a job has it, the
+					 * job runs on the virtual clock */
+#define SOURCE_READS_STDIN	0x04	/* standard input: one stream however many
+					 * pipelines read it, whatever its arguments */
+#define SOURCE_READ_ONCE	0x08	/* the same source written twice (same
+					 * arguments) is one source, read once */
+
+/*
+ * A kind of source: what it is called in the language, what it can do,
+ * and its callbacks.  One static descriptor per kind, listed once in the
+ * registry (registry.c); the language's catalog describes its arguments.
+ * A kind without init (batches) has no instance: the engine makes its
+ * blocks itself.
+ */
+struct source_desc {
+	const char *name;			/* the catalog's word: "tail" */
+	unsigned caps;				/* SOURCE_* */
+	/* Set up s for the stage's arguments (the catalog's order): its
+	 * impl and its name for messages.  Nothing is opened yet. */
+	void (*init)(struct source *s, const struct argval *args);
 	int (*start)(struct source *);		/* -1: could not start (said why) */
 	void (*pause)(struct source *);
 	void (*resume)(struct source *);
 	void (*cut)(struct source *);		/* hand over the complete lines now */
 	void (*stop)(struct source *);		/* the job reads no more */
-	void (*free)(struct source *);
+	void (*free)(struct source *);		/* impl and what it holds */
+	/* Its position as opaque bytes (NULL: the kind keeps none): what has
+	 * been handed over, so a restored source goes on after it.  restore
+	 * is called before start; -1 when the bytes are not a position of
+	 * this kind (another kind's, another version, cut short). */
+	void (*save)(struct source *, struct strbuf *);
+	int (*restore)(struct source *, const char *data, size_t len);
 };
 
+/* An instance: one source of a running job. */
 struct source {
-	const struct source_ops *ops;
+	const struct source_desc *desc;
 	struct job *job;
 	struct node *node;
 	struct event_base *base;
 	char *name;			/* for messages: "socket localhost:9999" */
 	int once;			/* read what is there now, then end */
 	int quiet;			/* -q: no warnings */
-	int paused;
+	int paused;			/* held back, by backpressure or its rate */
 	int ended;
 	int failed;			/* could not start: the job fails */
 	void *impl;
-	/* Positions a checkpoint will keep (tail: which file, how far). */
-	dev_t pos_dev;
-	ino_t pos_ino;
-	int64_t pos_offset;
 };
 
 /* One stream of bytes read into lines: standard input, one connection, one
@@ -70,9 +99,12 @@ struct input {
 	int64_t bytes;			/* read so far */
 };
 
-/* A source for plan node n (stdin, socket, listen, files or tail). */
-struct source *source_new(struct job *, struct event_base *, struct node *n, int once,
-    int quiet);
+/* The kind of a stage's descriptor, or NULL when it is no source kind
+ * (a stage, a sink, union, a source not built). */
+const struct source_desc *source_kind(const struct op_desc *);
+/* A source of kind d for plan node n (d has init). */
+struct source *source_new(const struct source_desc *d, struct job *, struct event_base *,
+    struct node *n, int once, int quiet);
 void source_free(struct source *);
 
 /* For the kinds: set up an input on fd (pollable or pumped), read it. */
@@ -86,13 +118,6 @@ int input_read(struct input *);
 /* Hand the complete lines to the job. */
 void input_cut(struct input *);
 void input_watch(struct input *, int on);
-
-/* Constructors of the kinds. */
-struct source *stdin_source_new(void);
-struct source *socket_source_new(const char *host, int port);
-struct source *listen_source_new(const char *addr, int port);
-struct source *files_source_new(const char *dir, const char *glob, int existing);
-struct source *tail_source_new(const char *path, int from_start);
 
 /* A warning on stderr, "streamjob: NAME: ...", unless -q.  It is not
  * limited here: a caller that may repeat itself (a reconnect loop) keeps

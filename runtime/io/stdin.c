@@ -17,8 +17,10 @@
 
 #include <event2/event.h>
 
+#include "registry.h"
 #include "source.h"
 #include "runtime/job.h"
+#include "lang/plan.h"
 #include "stdlib/xmalloc.h"
 
 struct stdin_source {
@@ -121,19 +123,25 @@ stdin_free(struct source *s)
 	free(ss);
 }
 
-static const struct source_ops stdin_ops = {
-	stdin_start, stdin_pause, stdin_resume, stdin_cut, stdin_stop, stdin_free,
-};
-
-struct source *
-stdin_source_new(void)
+static void
+stdin_init(struct source *s, const struct argval *a)
 {
-	struct source *s = xcalloc(1, sizeof *s);
 	struct stdin_source *ss = xcalloc(1, sizeof *ss);
 
+	(void)a;
 	ss->flags = -1;
-	s->ops = &stdin_ops;
 	s->impl = ss;
 	s->name = xstrdup("stdin");
-	return s;
 }
+
+const struct source_desc source_stdin = {
+	.name = "stdin",
+	.caps = SOURCE_READS_STDIN,
+	.init = stdin_init,
+	.start = stdin_start,
+	.pause = stdin_pause,
+	.resume = stdin_resume,
+	.cut = stdin_cut,
+	.stop = stdin_stop,
+	.free = stdin_free,
+};

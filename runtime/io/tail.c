@@ -22,7 +22,9 @@
 
 #include <event2/event.h>
 
+#include "registry.h"
 #include "source.h"
+#include "lang/plan.h"
 #include "stdlib/xmalloc.h"
 
 #define POLL_MS 100
@@ -39,6 +41,10 @@ struct tail_source {
 	dev_t dev;
 	ino_t ino;
 	int missing_said;
+	/* The position: which file, and how far its lines were handed over. */
+	dev_t pos_dev;
+	ino_t pos_ino;
+	int64_t pos_offset;
 };
 
 static void on_pump(evutil_socket_t, short, void *);
@@ -46,9 +52,9 @@ static void on_pump(evutil_socket_t, short, void *);
 static void
 note_position(struct tail_source *ts)
 {
-	ts->src->pos_dev = ts->dev;
-	ts->src->pos_ino = ts->ino;
-	ts->src->pos_offset = ts->offset - (int64_t)lines_pending(&ts->in.lines);
+	ts->pos_dev = ts->dev;
+	ts->pos_ino = ts->ino;
+	ts->pos_offset = ts->offset - (int64_t)lines_pending(&ts->in.lines);
 }
 
 /* Open PATH; at the start of the job, from its end unless told otherwise. */
@@ -259,22 +265,27 @@ tail_free(struct source *s)
 	free(ts);
 }
 
-static const struct source_ops tail_ops = {
-	tail_start, tail_pause, tail_resume, tail_cut, tail_stop, tail_free,
-};
-
-struct source *
-tail_source_new(const char *path, int from_start)
+static void
+tail_init(struct source *s, const struct argval *a)
 {
-	struct source *s = xcalloc(1, sizeof *s);
 	struct tail_source *ts = xcalloc(1, sizeof *ts);
 
 	ts->src = s;
-	ts->path = xstrdup(path);
-	ts->from_start = from_start;
+	ts->path = xstrdup(a[0].s);
+	ts->from_start = a[1].present && strcmp(a[1].s, "start") == 0;
 	ts->fd = -1;
-	s->ops = &tail_ops;
 	s->impl = ts;
-	s->name = xasprintf("tail %s", path);
-	return s;
+	s->name = xasprintf("tail %s", ts->path);
 }
+
+const struct source_desc source_tail = {
+	.name = "tail",
+	.caps = SOURCE_REPLAYABLE | SOURCE_READ_ONCE,
+	.init = tail_init,
+	.start = tail_start,
+	.pause = tail_pause,
+	.resume = tail_resume,
+	.cut = tail_cut,
+	.stop = tail_stop,
+	.free = tail_free,
+};
