@@ -27,6 +27,7 @@
 #include "strcount.h"
 #include "table.h"
 #include "filesink.h"
+#include "io/frame.h"
 #include "io/source.h"
 #include "tcpsink.h"
 #include "state.h"
@@ -1064,6 +1065,32 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 	pthread_mutex_unlock(&b->batch->lock);
 }
 
+/* A framed block (io/frame.h): each record is its value as a string, or
+ * the pair (key, value) when it has a key. */
+static void
+frames_block(struct run *r, struct block *b)
+{
+	const char *p = b->data, *end = b->data + b->len;
+	struct frame f;
+	int64_t n = 0;
+	int rc;
+
+	while ((rc = frame_next(&p, end, &f)) > 0) {
+		struct value v = value_str(f.value, f.vlen);
+		if (f.key != NULL)
+			v = value_pair(r->bt->arenas[r->w], value_str(f.key, f.klen), v);
+		push(r, 0, v);
+		n++;
+	}
+	if (rc < 0)
+		job_record_error(r->bt->job, r->bt->seq, b->source,
+		    "a framed record is malformed; the rest of its block is dropped",
+		    value_str("", 0));
+	pthread_mutex_lock(&b->batch->lock);
+	b->batch->records += n;
+	pthread_mutex_unlock(&b->batch->lock);
+}
+
 /*
  * A block whose chain ends at an event-time window: offered to the window
  * (evtime_offer), which adds it after the source's earlier blocks and
@@ -1151,7 +1178,9 @@ block_task(void *arg, int w)
 	r.target = en->target;
 	r.pos = b->seq << 32;
 	r.tagging = en->chain_last->event_time != NULL;
-	if (b->data != NULL && en->split_count) {
+	if (b->framed) {
+		frames_block(&r, b);
+	} else if (b->data != NULL && en->split_count) {
 		split_count_block(&r, b, en->split_sep, en->kv_const);
 	} else if (b->data != NULL) {
 		const char *p = b->data, *end = b->data + b->len;

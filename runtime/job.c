@@ -561,8 +561,10 @@ static void close_batch(struct job *, int last);
 static void sources_pause(struct job *);
 static void sources_resume(struct job *);
 
-void
-job_lines(struct job *j, struct source *s, char *data, size_t len)
+/* A block of source s's input (lines, or framed records) goes to the batch
+ * being filled. */
+static void
+hand_over(struct job *j, struct source *s, char *data, size_t len, int framed)
 {
 	struct block *blk;
 
@@ -576,11 +578,24 @@ job_lines(struct job *j, struct source *s, char *data, size_t len)
 	blk->source = s->node;
 	blk->data = data;
 	blk->len = len;
+	blk->framed = framed;
 	/* Counted here, not when read: dropped long lines never count. */
 	atomic_fetch_add(&j->inflight, (long long)len);
 	exec_submit_block(j->exec, blk);
 	if (job_backlogged(j))
 		sources_pause(j);
+}
+
+void
+job_lines(struct job *j, struct source *s, char *data, size_t len)
+{
+	hand_over(j, s, data, len, 0);
+}
+
+void
+job_frames(struct job *j, struct source *s, char *data, size_t len)
+{
+	hand_over(j, s, data, len, 1);
 }
 
 /* Backpressure: input read and not yet run through its blocks' stages,

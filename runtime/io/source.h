@@ -128,6 +128,9 @@ void source_warn(struct source *, const char *fmt, ...)
 /* The job's side (job.c). */
 /* Complete lines read by source s (data is the caller's no more). */
 void job_lines(struct job *, struct source *s, char *data, size_t len);
+/* Framed records (frame.h) read by source s (data is the caller's no
+ * more). */
+void job_frames(struct job *, struct source *s, char *data, size_t len);
 /* A line over the cap went by. */
 void job_line_dropped(struct job *, struct source *s, size_t bytes);
 /* Source s has ended. */
