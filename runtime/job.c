@@ -46,6 +46,9 @@
 #include "eval.h"
 #include "exec.h"
 #include "job.h"
+#include "rate.h"
+#include "retry.h"
+#include "io/frame.h"
 #include "io/registry.h"
 #include "io/source.h"
 #include "spool.h"
@@ -561,10 +564,199 @@ static void close_batch(struct job *, int last);
 static void sources_pause(struct job *);
 static void sources_resume(struct job *);
 
+/* rate=N, enforced here for every kind: a rated source's blocks wait in
+ * its limit, and go to the batch being filled as its bucket (rate.h)
+ * allows, cut at record boundaries into parts of at most a twentieth of a
+ * second's records.  While blocks wait, the source is paused, as under
+ * backpressure; a timer lets the next part go, and the source read again
+ * once nothing waits. */
+struct held {
+	struct held *next;
+	char *data;
+	size_t len, off;		/* data[off..len) still waits */
+	int framed;
+};
+
+struct source_limit {
+	struct job *j;
+	struct source *s;
+	struct rate rate;
+	struct event *ev;
+	struct held *head, *tail;
+	int held;			/* paused by its rate */
+};
+
+static void submit(struct job *, struct source *, char *data, size_t len, int framed);
+
+/* Where the first n records of data[off..len) end; *got: how many there
+ * were (fewer when the block ends first). */
+static size_t
+records_end(const char *data, size_t off, size_t len, int framed, int64_t n, int64_t *got)
+{
+	const char *p = data + off, *end = data + len;
+	int64_t k = 0;
+
+	if (framed) {
+		struct frame f;
+		while (k < n && frame_next(&p, end, &f) > 0)
+			k++;
+		if (k < n)
+			p = end;	/* a bad record: the rest goes as it is */
+	} else {
+		while (k < n && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl != NULL ? nl + 1 : end;
+			k++;
+		}
+	}
+	*got = k;
+	return (size_t)(p - data);
+}
+
+static int sources_done(struct job *);
+static int lists_done(struct job *);
+
+/* Let go what the bucket allows; pause the source while anything waits. */
+static void
+limit_drain(struct job *j, struct source_limit *l)
+{
+	struct source *s = l->s;
+	int64_t now = mono_ms(), avail, got;
+
+	while (l->head != NULL && (avail = rate_available(&l->rate, now)) > 0) {
+		struct held *h = l->head;
+		size_t end = records_end(h->data, h->off, h->len, h->framed, avail, &got);
+
+		rate_take(&l->rate, got);
+		if (end >= h->len) {
+			/* The rest of the block: its own buffer, moved to the front. */
+			size_t len = h->len - h->off;
+			if (h->off > 0)
+				memmove(h->data, h->data + h->off, len);
+			l->head = h->next;
+			if (l->head == NULL)
+				l->tail = NULL;
+			submit(j, s, h->data, len, h->framed);
+			free(h);
+		} else {
+			char *part = xmalloc(end - h->off);
+			memcpy(part, h->data + h->off, end - h->off);
+			submit(j, s, part, end - h->off, h->framed);
+			h->off = end;
+		}
+	}
+	if (l->head != NULL) {
+		int64_t wait = rate_wait(&l->rate, now);
+		struct timeval tv = { wait / 1000, (wait % 1000) * 1000 };
+		l->held = 1;
+		if (!s->ended && !s->paused) {
+			s->paused = 1;
+			s->desc->pause(s);
+		}
+		evtimer_add(l->ev, &tv);
+		return;
+	}
+	if (l->held) {
+		l->held = 0;
+		/* Still held back by the backlog: sources_resume lets it go. */
+		if (!s->ended && s->paused && !atomic_load(&j->paused) && !j->stopping) {
+			s->paused = 0;
+			s->desc->resume(s);
+		}
+	}
+	/* The source ended while its last blocks waited. */
+	if (s->ended && !j->starting && j->current != NULL && sources_done(j) && lists_done(j))
+		close_batch(j, 1);
+}
+
+static void
+on_limit_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct source_limit *l = arg;
+
+	(void)fd;
+	(void)what;
+	if (!l->j->stopping)
+		limit_drain(l->j, l);
+}
+
+static void
+limit_add(struct job *j, struct source *s, char *data, size_t len, int framed)
+{
+	struct source_limit *l = s->limit;
+	struct held *h = xcalloc(1, sizeof *h);
+
+	h->data = data;
+	h->len = len;
+	h->framed = framed;
+	if (l->tail != NULL)
+		l->tail->next = h;
+	else
+		l->head = h;
+	l->tail = h;
+	limit_drain(j, l);
+}
+
+static int
+limits_waiting(struct job *j)
+{
+	for (int i = 0; i < j->nsources; i++)
+		if (j->sources[i]->limit != NULL && j->sources[i]->limit->head != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+limits_setup(struct job *j)
+{
+	for (int i = 0; i < j->nsources; i++) {
+		struct source *s = j->sources[i];
+		struct source_limit *l;
+
+		if (s->rate <= 0)
+			continue;
+		l = xcalloc(1, sizeof *l);
+		l->j = j;
+		l->s = s;
+		rate_init(&l->rate, s->rate, mono_ms());
+		l->ev = evtimer_new(j->base, on_limit_timer, l);
+		s->limit = l;
+	}
+}
+
+static void
+limits_free(struct job *j)
+{
+	for (int i = 0; i < j->nsources; i++) {
+		struct source_limit *l = j->sources[i]->limit;
+
+		if (l == NULL)
+			continue;
+		while (l->head != NULL) {
+			struct held *h = l->head;
+			l->head = h->next;
+			free(h->data);
+			free(h);
+		}
+		event_free(l->ev);
+		free(l);
+		j->sources[i]->limit = NULL;
+	}
+}
+
 /* A block of source s's input (lines, or framed records) goes to the batch
- * being filled. */
+ * being filled -- through its limit, when it has a rate. */
 static void
 hand_over(struct job *j, struct source *s, char *data, size_t len, int framed)
+{
+	if (s->limit != NULL && j->current != NULL && !j->stopping)
+		limit_add(j, s, data, len, framed);
+	else
+		submit(j, s, data, len, framed);
+}
+
+static void
+submit(struct job *j, struct source *s, char *data, size_t len, int framed)
 {
 	struct block *blk;
 
@@ -660,7 +852,7 @@ lists_done(struct job *j)
 static int
 sources_done(struct job *j)
 {
-	return j->sources_ended >= j->nsources;
+	return j->sources_ended >= j->nsources && !limits_waiting(j);
 }
 
 /* A union ends when all its sources have: the end of the last source
@@ -708,7 +900,8 @@ sources_resume(struct job *j)
 	atomic_store(&j->paused, 0);
 	for (int i = 0; i < j->nsources; i++) {
 		struct source *s = j->sources[i];
-		if (!s->ended && s->paused) {
+		/* One held back by its rate waits for its timer. */
+		if (!s->ended && s->paused && (s->limit == NULL || !s->limit->held)) {
 			s->paused = 0;
 			s->desc->resume(s);
 		}
@@ -1023,6 +1216,7 @@ setup_sources(struct job *j)
 		j->sources = xreallocarray(j->sources, (size_t)j->nsources + 1, sizeof *j->sources);
 		j->sources[j->nsources++] = s;
 	}
+	limits_setup(j);
 	for (int i = 0; i < j->nsources; i++) {
 		if (j->sources[i]->desc->start(j->sources[i]) != 0) {
 			j->sources[i]->ended = 1;
@@ -1179,6 +1373,7 @@ done:
 	j->current = NULL;
 	exec_free(j->exec);
 	if (j->base != NULL) {
+		limits_free(j);
 		for (int i = 0; i < j->nsources; i++)
 			source_free(j->sources[i]);
 		free(j->sources);

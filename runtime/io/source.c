@@ -143,6 +143,10 @@ source_new(const struct source_desc *d, struct job *j, struct event_base *base,
 	s->node = n;
 	s->once = once;
 	s->quiet = quiet;
+	/* rate=, which every source takes: the job enforces it. */
+	for (int i = 0; i < 5 && n->stage->desc->args[i].name != NULL; i++)
+		if (strcmp(n->stage->desc->args[i].name, "rate") == 0 && n->stage->args[i].present)
+			s->rate = n->stage->args[i].i;
 	d->init(s, n->stage->args);
 	return s;
 }

@@ -3,13 +3,17 @@
  * input, a TCP server (socket), TCP clients (listen), a directory's new
  * files (files), a growing file (tail) -- on the job's event loop.
  *
- * Each source turns what it reads into blocks of complete lines (see
- * lines.h) and hands them to the job (job_lines), which puts them in the
- * batch being filled.  The job holds its sources back when too much input
- * waits (source_pause: no more reads, so a pipe fills and TCP flow
- * control slows the sender) and lets them go on when the backlog has
- * drained (source_resume).  A source that ends (end of input; with
- * --once, the end of what is there now) tells the job.
+ * A kind is a static descriptor (struct source_desc: name, capabilities,
+ * callbacks), listed once in registry.c; a source of a running job is an
+ * instance of it (struct source).  Each source turns what it reads into
+ * blocks of complete lines (see lines.h), or of framed records (frame.h),
+ * and hands them to the job (job_lines, job_frames), which puts them in
+ * the batch being filled.  The job holds its sources back when too much
+ * input waits, or when a source is past its rate=N (pause: no more reads,
+ * so a pipe fills and TCP flow control slows the sender) and lets them go
+ * on later (resume).  A source that ends (end of input; with --once, the
+ * end of what is there now) tells the job.  docs/connectors.md says how
+ * to write a kind.
  *
  * Everything here runs on the event loop's thread.
  */
@@ -32,6 +36,7 @@ struct job;
 struct node;
 struct op_desc;
 struct source;
+struct source_limit;
 struct strbuf;
 
 /* Capabilities of a kind, which the engine and the planner ask instead of
@@ -84,6 +89,8 @@ struct source {
 	int paused;			/* held back, by backpressure or its rate */
 	int ended;
 	int failed;			/* could not start: the job fails */
+	int64_t rate;			/* rate=N: at most N records a second; 0: any */
+	struct source_limit *limit;	/* the job's, enforcing rate */
 	void *impl;
 };
 

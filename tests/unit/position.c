@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang/catalog.h"
 #include "lang/plan.h"
 #include "runtime/codec.h"
 #include "runtime/io/registry.h"
@@ -24,6 +25,7 @@ make(const struct source_desc *d, const char *arg0)
 
 	memset(&st, 0, sizeof st);
 	memset(&n, 0, sizeof n);
+	st.desc = catalog_find(d->name, ROLE_SOURCE);
 	st.args[0].present = 1;
 	st.args[0].s = arg0;
 	n.stage = &st;
