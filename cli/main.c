@@ -13,10 +13,13 @@
 #include "config.h"
 #include "exitcode.h"
 #include "options.h"
+#include "term.h"
 #include "lang/diag.h"
 #include "lang/plan.h"
+#include "runtime/io/registry.h"
 #include "runtime/io/source.h"
 #include "runtime/job.h"
+#include "runtime/report.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
@@ -133,6 +136,21 @@ not_yet(const char *what)
 	return EXIT_USAGE;
 }
 
+/* The exit status of a job's result (exitcode.h). */
+static int
+exit_status(enum job_result r)
+{
+	switch (r) {
+	case JOB_OK:
+		return EXIT_OK;
+	case JOB_UNSUPPORTED:
+		return EXIT_USAGE;	/* a part not built yet: the script cannot run */
+	case JOB_FAILED:
+		break;
+	}
+	return EXIT_RUNTIME;
+}
+
 static int
 run(struct options *o)
 {
@@ -189,10 +207,12 @@ run(struct options *o)
 		status = EXIT_RUNTIME;
 	} else {
 		struct run_options ro = { 0 };
-		ro.quiet = o->quiet;
+		struct reporter rep = { term_report, term_stdout_begin, term_stdout_end, NULL };
+		ro.status = term_start(o->quiet, !o->quiet);
 		ro.max_batches = o->batches;
 		ro.duration_ms = o->duration_ms;
-		status = job_run(plan, &jo, &ro);
+		status = exit_status(job_run(plan, &jo, &ro, &rep));
+		term_end();
 	}
 	plan_free(plan);
 	diags_free(d);

@@ -323,6 +323,118 @@ node_label(struct strbuf *sb, const struct node *n)
 	stage_label(sb, n->stage);
 }
 
+/* ---- chains and fusions ---- */
+
+/* Joins against a table look each element up on its own: element-wise. */
+static int
+is_table_join(const struct node *n)
+{
+	return (n->op == OP_JOIN || n->op == OP_LEFTJOIN || n->op == OP_EXCEPT) &&
+	    n->stage->table != NULL && n->stage->stream == NULL;
+}
+
+/* A stage that takes one element at a time, keeping its order. */
+static int
+is_element_stage(const struct node *n)
+{
+	return n->op == OP_MAP || n->op == OP_FLATMAP || n->op == OP_FILTER ||
+	    n->op == OP_MAPVALUES || n->op == OP_TIMESTAMP || is_table_join(n);
+}
+
+/* A stage that can take partial aggregates per block. */
+static int
+is_combinable(enum node_op op)
+{
+	return op == OP_REDUCEBYKEY || op == OP_GROUPBYKEY || op == OP_COUNTBYVALUE ||
+	    op == OP_DISTINCT || op == OP_COUNT || op == OP_REDUCE;
+}
+
+/* _.split("SEP") with a literal SEP: the separator, else NULL. */
+static const struct expr *
+literal_split(const struct expr *fn)
+{
+	if (fn != NULL && fn->kind == EXPR_CALL && strcmp(fn->s, "split") == 0 &&
+	    fn->nitems == 2 && fn->items[0]->kind == EXPR_ELEM &&
+	    fn->items[1]->kind == EXPR_STRING && fn->items[1]->slen > 0)
+		return fn->items[1];
+	return NULL;
+}
+
+/* The chain after source n, its end, and what it fuses. */
+static void
+mark_chain(struct plan *plan, struct node *n)
+{
+	struct node *last = n, *t;
+
+	while (last->noutputs == 1 && is_element_stage(last->outputs[0]) &&
+	    last->outputs[0]->ninputs == 1) {
+		last = last->outputs[0];
+		arena_push(plan->arena, (void ***)&n->chain, &n->nchain, last);
+		last->in_chain = 1;
+	}
+	n->chain_last = last;
+	n->end = END_KEEP;
+	t = last->noutputs == 1 && last->outputs[0]->ninputs == 1 ? last->outputs[0] : NULL;
+	if (t != NULL && is_combinable(t->op))
+		n->end = END_COMBINE;
+	else if (t != NULL && t->op == OP_STDOUT)
+		n->end = END_STDOUT;
+	else if (t != NULL && t->op == OP_PRINT)
+		n->end = END_PRINT;
+	if (n->end != END_KEEP) {
+		n->target = t;
+		t->fed = 1;
+	}
+	if (n->end == END_COMBINE && n->nchain > 0 && last->op == OP_MAP &&
+	    t->op == OP_REDUCEBYKEY) {
+		const struct expr *fn = last->stage->args[0].e;
+		enum reducer_kind red = t->stage->args[0].reducer;
+		if (fn->kind == EXPR_TUPLE && fn->nitems == 2)
+			last->fuse = FUSE_KV;
+		if (last->fuse == FUSE_KV && (red == REDUCER_SUM || red == REDUCER_COUNT) &&
+		    fn->items[0]->kind == EXPR_ELEM && fn->items[1]->kind == EXPR_INT) {
+			last->fuse = FUSE_KV_COUNT;
+			last->fuse_n = red == REDUCER_COUNT ? 1 : fn->items[1]->i;
+			const struct expr *sep = n->nchain == 2 && n->chain[0]->op == OP_FLATMAP ?
+			    literal_split(n->chain[0]->stage->args[0].e) : NULL;
+			/* lines only: a batches() source gives values */
+			if (sep != NULL && sep->slen == 1 && sep->s[0] != '\n' && n->op != OP_BATCHES) {
+				n->split_count = 1;
+				n->split_char = sep->s[0];
+			}
+		}
+	}
+	/* An event-time window right after the chain takes its blocks as
+	 * they are done, in order, rather than at the batch's end; the
+	 * reducer right after it, if any, keeps its windows. */
+	if (n->end == END_KEEP && last->event_time != NULL && last->noutputs == 1 &&
+	    last->outputs[0]->op == OP_WINDOW && last->outputs[0]->event_time != NULL) {
+		struct node *wn = last->outputs[0];
+		n->end = END_EVTIME;
+		n->target = wn->noutputs == 1 && wn->outputs[0]->window == wn ? wn->outputs[0] : wn;
+		n->target->evt_fed = 1;
+	}
+}
+
+/* Decide, once, how the runtime runs each node: chains and fusions. */
+static void
+plan_mark(struct plan *plan)
+{
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct node *n = plan->nodes[i];
+		const struct expr *sep;
+		if (n->op == OP_FLATMAP && (sep = literal_split(n->stage->args[0].e)) != NULL) {
+			n->split_sep = sep->s;
+			n->split_len = sep->slen;
+		}
+	}
+	for (int i = 0; i < plan->nnodes; i++) {
+		struct node *n = plan->nodes[i];
+		if (n->stage->desc->role == ROLE_SOURCE && n->op != OP_UNION)
+			mark_chain(plan, n);
+	}
+}
+
 void
 plan_build(struct plan *plan)
 {
@@ -358,6 +470,7 @@ plan_build(struct plan *plan)
 		n->fingerprint = h;
 		strbuf_release(&sb);
 	}
+	plan_mark(plan);
 }
 
 struct plan *
@@ -451,6 +564,64 @@ node_role(const struct node *n)
 	return catalog_role_name(n->stage->desc->role);
 }
 
+/* Is n one of the stages of a source's fused word-count loop? */
+static int
+in_fused_loop(const struct node *n)
+{
+	while (n->in_chain)
+		n = n->inputs[0];
+	return n != NULL && n->split_count;
+}
+
+/* What plan_mark decided for node n: its chain, and what runs as one. */
+static void
+explain_marks(struct strbuf *sb, const struct node *n)
+{
+	if (n->stage->desc->role == ROLE_SOURCE && n->op != OP_UNION) {
+		strbuf_adds(sb, "    per block, as read:");
+		for (int k = 0; k < n->nchain; k++)
+			strbuf_addf(sb, " #%d", n->chain[k]->id);
+		strbuf_adds(sb, n->nchain > 0 ? ", then " : " ");
+		switch (n->end) {
+		case END_COMBINE:
+			strbuf_addf(sb, "combined into #%d\n", n->target->id);
+			break;
+		case END_STDOUT:
+			strbuf_addf(sb, "formatted for #%d\n", n->target->id);
+			break;
+		case END_PRINT:
+			strbuf_addf(sb, "sampled for #%d\n", n->target->id);
+			break;
+		case END_EVTIME:
+			strbuf_addf(sb, "offered in order to #%d\n", n->target->id);
+			break;
+		default:
+			strbuf_adds(sb, "kept for the batch\n");
+			break;
+		}
+	}
+	if (n->split_count) {
+		strbuf_adds(sb, "    fused: flatMap split + ");
+		node_label(sb, n->chain_last);
+		strbuf_adds(sb, " + ");
+		node_label(sb, n->target);
+		strbuf_adds(sb, ": counted in one loop\n");
+	}
+	/* the stages of a fused loop: said once, above */
+	if (n->in_chain && in_fused_loop(n))
+		return;
+	if (n->split_len > 0)
+		strbuf_adds(sb, "    split on a literal: pieces cut in place, no list built\n");
+	if (n->fuse != FUSE_NONE) {
+		strbuf_adds(sb, "    fused: ");
+		node_label(sb, n);
+		strbuf_adds(sb, " + ");
+		node_label(sb, n->outputs[0]);
+		strbuf_adds(sb, n->fuse == FUSE_KV_COUNT ? ": strings counted by key, no pair built\n" :
+		    ": key and value handed over, no pair built\n");
+	}
+}
+
 char *
 plan_explain_text(const struct plan *plan)
 {
@@ -492,6 +663,7 @@ plan_explain_text(const struct plan *plan)
 				strbuf_addf(&sb, "    state: fingerprint %016llx\n",
 				    (unsigned long long)n->fingerprint);
 		}
+		explain_marks(&sb, n);
 	}
 	return strbuf_detach(&sb);
 }
@@ -535,6 +707,15 @@ plan_explain_dot(const struct plan *plan)
 			    "\n(incremental: inverse)" : "\n(incremental: partials)");
 		if (n->let_name != NULL)
 			strbuf_addf(&label, "\n(let %s)", n->let_name);
+		if (n->split_count)
+			strbuf_addf(&label, "\n(fused with #%d #%d #%d: counted in one loop)",
+			    n->chain[0]->id, n->chain[1]->id, n->target->id);
+		else if (!(n->in_chain && in_fused_loop(n))) {
+			if (n->split_len > 0)
+				strbuf_adds(&label, "\n(split in place)");
+			if (n->fuse != FUSE_NONE)
+				strbuf_addf(&label, "\n(fused with #%d: no pair built)", n->outputs[0]->id);
+		}
 		strbuf_addf(&sb, "  n%d [label=\"", n->id);
 		dot_escape(&sb, strbuf_str(&label));
 		strbuf_addf(&sb, "\", shape=%s%s];\n", shape,

@@ -152,6 +152,29 @@ enum window_plan {
 	WPLAN_PARTIALS,		/* combine per-batch partial results, none taken out */
 };
 
+/*
+ * How a source's chain of element stages ends: a block's records go
+ * through the chain on a worker as the block is read (phase A) and end in
+ * one of these.  plan_build decides; the runtime follows.
+ */
+enum chain_end {
+	END_NONE,	/* inside a chain, or no chain: no output of its own */
+	END_COMBINE,	/* a partial aggregate of the keyed stage after it, per block */
+	END_STDOUT,	/* lines for the stdout sink after it */
+	END_PRINT,	/* a sample for the print sink after it */
+	END_KEEP,	/* kept for the stages after it */
+	END_EVTIME,	/* offered to the event-time window after it, in order */
+};
+
+/* Stages done as one, decided from the script, never per record. */
+enum fusion {
+	FUSE_NONE,
+	FUSE_KV,	/* map (K, V) right before reduceByKey: key and value are
+			 * handed over as they are, no pair built */
+	FUSE_KV_COUNT,	/* map (_, N) before reduceByKey sum (or count): a string
+			 * is counted by key, nothing evaluated */
+};
+
 struct node {
 	int id;				/* 1, 2, ... in topological order */
 	enum node_op op;
@@ -166,6 +189,27 @@ struct node {
 	enum window_plan wplan;
 	uint64_t fingerprint;		/* stateful stages: their identity */
 	const char *state_name;		/* as NAME, or NULL */
+	/* Chains (sources but union): the element stages with one input
+	 * each that follow, and how they end. */
+	struct node **chain;
+	int nchain;
+	enum chain_end end;
+	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT;
+					 * END_EVTIME: the node with the windows */
+	struct node *chain_last;	/* the chain's last node (or the source) */
+	int in_chain;			/* run by a source's chain in phase A */
+	int fed;			/* a keyed stage or sink a chain feeds */
+	int evt_fed;			/* an event-time window a chain offers to */
+	/* Fusions: */
+	enum fusion fuse;		/* a chain's last map */
+	int64_t fuse_n;			/* FUSE_KV_COUNT: what each record adds */
+	int split_count;		/* a source whose chain is flatMap
+					 * _.split("c") | map (_, N) before
+					 * reduceByKey sum: one loop per block */
+	char split_char;		/* ... that c */
+	const char *split_sep;		/* flatMap _.split("SEP"), SEP a literal:
+					 * pieces cut in place, no list built */
+	size_t split_len;		/* its length; 0: not such a flatMap */
 };
 
 struct plan {

@@ -648,6 +648,18 @@ eval_reduce(struct eval *ev, enum reducer_kind r, struct value a, struct value b
 /* ---- tables ---- */
 
 int
+eval_entry(void *arg, const struct expr *e, struct value *out, const char **err)
+{
+	struct eval *ev = arg;
+
+	if (eval_expr(ev, e, out) != 0) {
+		*err = ev->ctx.err;
+		return -1;
+	}
+	return 0;
+}
+
+int
 table_has(const struct table *t, struct value key)
 {
 	return table_get(t, key, NULL);

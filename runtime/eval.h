@@ -39,6 +39,9 @@ int eval_prepare(struct expr *e, const struct job_options *, table_lookup_fn, vo
 
 /* Evaluate e; 0 and *out, or -1 with ev->ctx.err set (a record error). */
 int eval_expr(struct eval *ev, const struct expr *e, struct value *out);
+/* The same for a table's entries (table_eval_fn): arg is a struct eval,
+ * and *err its message on -1. */
+int eval_entry(void *arg, const struct expr *e, struct value *out, const char **err);
 
 /*
  * Apply an element function: an expression of _, or a lambda whose

@@ -621,3 +621,24 @@ evtime_restore(struct evtime *e, const char *data, size_t len)
 	pthread_mutex_unlock(&e->lock);
 	return 0;
 }
+
+size_t
+evtime_keys(const struct evtime *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nopen; i++)
+		n += e->reducer == NULL ? e->open[i]->n :
+		    e->open[i]->keys.n > 0 ? e->open[i]->keys.n : (size_t)e->open[i]->set;
+	return n;
+}
+
+size_t
+evtime_bytes(const struct evtime *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nopen; i++)
+		n += arena_bytes(e->open[i]->arena) + e->open[i]->cap * sizeof *e->open[i]->items;
+	return n;
+}

@@ -133,5 +133,9 @@ size_t evtime_close(struct evtime *, uint64_t batch, int all, struct arena *a,
 struct strbuf;
 int evtime_save(struct evtime *, struct strbuf *sb);
 int evtime_restore(struct evtime *, const char *data, size_t len);
+/* Keys (a plain window: elements) the open windows hold, and the memory
+ * they take. */
+size_t evtime_keys(const struct evtime *);
+size_t evtime_bytes(const struct evtime *);
 
 #endif

@@ -22,15 +22,16 @@
 #include "eval.h"
 #include "evtime.h"
 #include "exec.h"
-#include "job.h"
 #include "keymap.h"
 #include "strcount.h"
 #include "table.h"
 #include "filesink.h"
 #include "io/frame.h"
+#include "io/registry.h"
 #include "io/source.h"
 #include "tcpsink.h"
 #include "state.h"
+#include "stateful.h"
 #include "window.h"
 #include "workers.h"
 #include "stdlib/arena.h"
@@ -92,6 +93,48 @@ state_add_part(struct node_state *ns, struct vec part)
 
 /* ---- plan analysis ---- */
 
+/* ---- stages by kind ----
+ *
+ * What each kind of stage does, as a table of operations (ops_table at
+ * the end of this file): a kind the table has no entry for is not
+ * available in this version.
+ */
+struct run;
+
+struct stage_ops {
+	unsigned flags;
+	/* One element through the stage, i its place in the chain run. */
+	void (*element)(struct run *, struct node *, int i, struct value v);
+	/* One element into this worker's partial aggregate. */
+	void (*partial)(struct run *, struct node *, struct value v);
+	/* OPS_KEYED: fold entry e of one worker's partial into d, the merged
+	 * entry of its key; and the output element of a merged entry. */
+	void (*merge)(struct run *, const struct node *, struct kentry *d,
+	    const struct kentry *e);
+	struct value (*result)(const struct node *, struct arena *, const struct kentry *);
+	/* A whole-batch stage: the workers' partials to the one result. */
+	void (*total)(struct exec *, struct batch *, struct node *);
+	/* Phase B: the node's output for the batch, from its inputs'. */
+	void (*finish)(struct exec *, struct batch *, struct node *, struct task_group *);
+};
+
+#define OPS_PARTIALS	0x1	/* a batch keeps per-worker partials for it */
+#define OPS_KEYED	0x2	/* ... keymaps, merged partition by partition */
+#define OPS_PAIRS_BY_KEY 0x4	/* its output: (key, value) pairs, partition p
+				 * holding the keys of hash partition p */
+
+static const struct stage_ops *const ops_table[OP__COUNT];
+/* Every source kind: its blocks come from outside; nothing to compute. */
+static const struct stage_ops source_ops = { 0 };
+
+static const struct stage_ops *
+ops_of(const struct node *n)
+{
+	if (source_kind(n->stage->desc) != NULL)
+		return &source_ops;	/* every source kind in the registry is built */
+	return ops_table[n->op];
+}
+
 /* Joins against a table look each element up on its own: element-wise. */
 static int
 is_table_join(const struct node *n)
@@ -100,47 +143,11 @@ is_table_join(const struct node *n)
 	    n->stage->table != NULL && n->stage->stream == NULL;
 }
 
+/* An element stage: one input, taken an element at a time. */
 static int
 is_narrow_node(const struct node *n)
 {
-	return n->op == OP_MAP || n->op == OP_FLATMAP || n->op == OP_FILTER ||
-	    n->op == OP_MAPVALUES || n->op == OP_TIMESTAMP || is_table_join(n);
-}
-
-static int
-is_keyed(enum node_op op)
-{
-	return op == OP_REDUCEBYKEY || op == OP_GROUPBYKEY || op == OP_COUNTBYVALUE ||
-	    op == OP_DISTINCT;
-}
-
-static int
-is_combinable(enum node_op op)
-{
-	return is_keyed(op) || op == OP_COUNT || op == OP_REDUCE;
-}
-
-static const char *
-unsupported(const struct node *n)
-{
-	if (source_kind(n->stage->desc) != NULL)
-		return NULL;	/* every source kind in the registry is built */
-	switch (n->op) {
-	case OP_UNION:
-	case OP_MAP: case OP_FLATMAP: case OP_FILTER: case OP_MAPVALUES: case OP_TIMESTAMP:
-	case OP_REDUCEBYKEY: case OP_GROUPBYKEY: case OP_COUNTBYVALUE: case OP_REDUCE:
-	case OP_COUNT: case OP_DISTINCT: case OP_SORT: case OP_TOP:
-	case OP_PRINT: case OP_STDOUT: case OP_WRITE: case OP_APPEND: case OP_TCP:
-		return NULL;
-	case OP_JOIN: case OP_LEFTJOIN: case OP_EXCEPT:
-		return NULL;	/* a table, or a let stream (finish_stream_join) */
-	case OP_WINDOW:
-		return NULL;
-	case OP_STATE:
-		return NULL;
-	default:
-		return n->stage->desc->name;
-	}
+	return ops_of(n)->element != NULL && n->ninputs == 1;
 }
 
 static struct table_slot *
@@ -245,7 +252,7 @@ evt_setup(struct exec *x, const char **err)
 
 struct exec *
 exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
-    struct job *job, const char **err)
+    const struct exec_host *host, const char **err, enum exec_fail *why)
 {
 	struct exec *x = xcalloc(1, sizeof *x);
 	struct eval ev = { 0 };
@@ -257,7 +264,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	x->opt = opt;
 	x->workers = w;
 	x->nworkers = workers_count(w);
-	x->job = job;
+	x->host = *host;
 	x->nodes = xcalloc((size_t)plan->nnodes + 1, sizeof *x->nodes);
 	*err = NULL;
 
@@ -266,11 +273,12 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		struct table_slot *t;
 		for (int k = 0; plan->tables[i]->list != NULL && k < plan->tables[i]->list->nitems; k++)
 			eval_prepare(plan->tables[i]->list->items[k], opt, NULL, NULL);
-		t = table_slot_new(plan->tables[i], x->ntables, &ev, &terr);
+		t = table_slot_new(plan->tables[i], x->ntables, eval_entry, &ev, &terr);
 		if (t == NULL) {
 			snprintf(table_msg, sizeof table_msg, "%s", terr);
 			free(terr);
 			*err = table_msg;
+			*why = EXEC_FAILED;
 			goto fail;
 		}
 		x->tables = xreallocarray(x->tables, (size_t)x->ntables + 1, sizeof *x->tables);
@@ -278,16 +286,17 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 	}
 	for (int i = 0; i < plan->nnodes; i++) {
 		struct node *n = plan->nodes[i];
-		const char *what = unsupported(n);
-		if (what != NULL) {
+		if (ops_of(n) == NULL) {
 			static char msg[128];
 			snprintf(msg, sizeof msg, "%s %s is not available in this version yet",
-			    catalog_role_name(n->stage->desc->role), what);
+			    catalog_role_name(n->stage->desc->role), n->stage->desc->name);
 			*err = msg;
+			*why = EXEC_UNSUPPORTED;
 			goto fail;
 		}
 		if (prepare_stage(x, n->stage) != 0) {
 			*err = "a lambda has too many parameters";
+			*why = EXEC_FAILED;
 			goto fail;
 		}
 		x->nodes[i].node = n;
@@ -295,7 +304,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 			x->nodes[i].state = state_new(n, x->nworkers);
 		if (n->op == OP_TCP)
 			x->nodes[i].tcp = tcpsink_new(n->stage->args[0].s, (int)n->stage->args[1].i,
-			    opt->quiet);
+			    x->host.reporter);
 		if (n->op == OP_WRITE || n->op == OP_APPEND)
 			x->nodes[i].file = filesink_new(n->op == OP_APPEND, n->stage->args[0].s,
 			    n->stage->format == FORMAT_JSON ? "json" :
@@ -320,69 +329,9 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		    (int)(len / plan->settings.batch_ms), n->window != NULL ? n->wplan : WPLAN_NONE);
 		x->nodes[i].slide_ms = slide;
 	}
-	if (evt_setup(x, err) != 0)
+	if (evt_setup(x, err) != 0) {
+		*why = EXEC_UNSUPPORTED;	/* its only failures */
 		goto fail;
-	/* Chains: from each source, the element stages with one input each. */
-	for (int i = 0; i < plan->nnodes; i++) {
-		struct exec_node *en = &x->nodes[i];
-		struct node *last = en->node;
-
-		if (last->stage->desc->role != ROLE_SOURCE || last->op == OP_UNION)
-			continue;
-		while (last->noutputs == 1 && is_narrow_node(last->outputs[0]) &&
-		    last->outputs[0]->ninputs == 1) {
-			last = last->outputs[0];
-			en->chain = xreallocarray(en->chain, (size_t)en->nchain + 1, sizeof *en->chain);
-			en->chain[en->nchain++] = last;
-			x->nodes[last->id - 1].in_chain = 1;
-		}
-		en->chain_last = last;
-		en->end = END_KEEP;
-		if (last->noutputs == 1 && last->outputs[0]->ninputs == 1) {
-			struct node *t = last->outputs[0];
-			if (is_combinable(t->op)) {
-				en->end = END_COMBINE;
-				x->nodes[t->id - 1].fed = 1;
-			} else if (t->op == OP_STDOUT)
-				en->end = END_STDOUT;
-			else if (t->op == OP_PRINT)
-				en->end = END_PRINT;
-			if (en->end != END_KEEP) {
-				en->target = t;
-				x->nodes[t->id - 1].fed = 1;
-			}
-			/* map (_, N) | reduceByKey sum (or count): no evaluation at all */
-			if (en->end == END_COMBINE && en->nchain > 0 && t->op == OP_REDUCEBYKEY &&
-			    (t->stage->args[0].reducer == REDUCER_SUM ||
-			    t->stage->args[0].reducer == REDUCER_COUNT)) {
-				const struct expr *fn = last->stage->args[0].e;
-				if (last->op == OP_MAP && fn->kind == EXPR_TUPLE && fn->nitems == 2 &&
-				    fn->items[0]->kind == EXPR_ELEM && fn->items[1]->kind == EXPR_INT) {
-					en->kv_count = 1;
-					en->kv_const = t->stage->args[0].reducer == REDUCER_COUNT ? 1 :
-					    fn->items[1]->i;
-					const struct expr *sp = en->chain[0]->stage->args[0].e;
-					if (en->nchain == 2 && en->chain[0]->op == OP_FLATMAP &&
-					    sp->kind == EXPR_CALL && strcmp(sp->s, "split") == 0 &&
-					    sp->nitems == 2 && sp->items[0]->kind == EXPR_ELEM &&
-					    sp->items[1]->kind == EXPR_STRING && sp->items[1]->slen == 1 &&
-					    sp->items[1]->s[0] != '\n') {
-						en->split_count = 1;
-						en->split_sep = sp->items[1]->s[0];
-					}
-				}
-			}
-		}
-		/* An event-time window right after the chain takes its blocks
-		 * as they are done, in order, rather than at the batch's end. */
-		if (en->end == END_KEEP && last->event_time != NULL && last->noutputs == 1 &&
-		    last->outputs[0]->op == OP_WINDOW && last->outputs[0]->event_time != NULL) {
-			struct node *wn = last->outputs[0];
-			struct node *xn = x->nodes[wn->id - 1].evt != NULL ? wn : wn->outputs[0];
-			en->end = END_EVTIME;
-			en->target = xn;
-			x->nodes[xn->id - 1].evt_fed = 1;
-		}
 	}
 	arena_free(tmp);
 	return x;
@@ -401,7 +350,6 @@ exec_free(struct exec *x)
 		table_slot_free(x->tables[i]);
 	free(x->tables);
 	for (int i = 0; i < x->plan->nnodes; i++) {
-		free(x->nodes[i].chain);
 		window_free(x->nodes[i].win);
 		evtime_free(x->nodes[i].evt);
 		evt_closed_free(&x->nodes[i]);
@@ -423,16 +371,16 @@ batch_new(struct exec *x, uint64_t seq, int64_t time)
 
 	b->seq = seq;
 	b->time = time;
-	b->job = x->job;
+	b->host = &x->host;
 	b->arenas = xcalloc((size_t)nw, sizeof *b->arenas);
 	for (int w = 0; w < nw; w++)
 		b->arenas[w] = arena_new(256 * 1024);
 	b->nodes = xcalloc((size_t)x->plan->nnodes + 1, sizeof *b->nodes);
 	for (int i = 0; i < x->plan->nnodes; i++) {
 		struct node_state *ns = &b->nodes[i];
-		enum node_op op = x->plan->nodes[i]->op;
+		const struct stage_ops *ops = ops_of(x->plan->nodes[i]);
 		pthread_mutex_init(&ns->lock, NULL);
-		if (is_combinable(op) || op == OP_PRINT) {
+		if (ops->flags & OPS_PARTIALS) {
 			ns->partials = xcalloc((size_t)nw, sizeof *ns->partials);
 			ns->counts_str = xcalloc((size_t)nw, sizeof *ns->counts_str);
 			for (int w = 0; w < nw; w++) {
@@ -493,7 +441,7 @@ batch_free(struct exec *x, struct batch *b)
 	while (b->kept != NULL) {
 		struct block *k = b->kept;
 		b->kept = k->next;
-		job_block_released(x->job, k->len);
+		x->host.block_released(x->host.arg, k->len);
 		free(k->data);
 		free(k);
 	}
@@ -514,7 +462,6 @@ struct run {
 	struct batch *bt;
 	int w;
 	struct eval ev;
-	struct exec_node *en;
 	struct node **chain;
 	int nchain;
 	enum chain_end end;
@@ -530,11 +477,10 @@ struct run {
 static void
 record_error(struct run *r, const struct node *n, struct value v)
 {
-	job_record_error(r->bt->job, r->bt->seq, n, r->ev.ctx.err, v);
+	r->bt->host->record_error(r->bt->host->arg, r->bt->seq, n, r->ev.ctx.err, v);
 }
 
 static void combine_kv(struct run *, struct node *, struct value k, struct value v);
-static void combine_one(struct run *, struct node *, struct value v);
 static void format_element(struct strbuf *, const struct node *sink, struct value v);
 
 /* print N: how many elements a batch shows. */
@@ -551,7 +497,7 @@ terminal(struct run *r, struct value v)
 
 	switch (r->end) {
 	case END_COMBINE:
-		combine_one(r, r->target, v);
+		ops_of(r->target)->partial(r, r->target, v);
 		break;
 	case END_STDOUT:
 		format_element(&r->out, r->target, v);
@@ -576,22 +522,18 @@ terminal(struct run *r, struct value v)
 
 static void push(struct run *r, int i, struct value v);
 
-/* flatMap split(_, "sep") with a literal separator: pieces without a list. */
-static int
-split_fast(struct run *r, int i, const struct expr *fn, struct value v)
+/* flatMap _.split("SEP") with a literal SEP: pieces without a list. */
+static void
+split_fast(struct run *r, int i, const struct node *n, struct value v)
 {
-	const struct expr *sep;
+	const char *sep = n->split_sep;
+	size_t seplen = n->split_len;
 
-	if (fn->kind != EXPR_CALL || strcmp(fn->s, "split") != 0 || fn->nitems != 2 ||
-	    fn->items[0]->kind != EXPR_ELEM || fn->items[1]->kind != EXPR_STRING ||
-	    fn->items[1]->slen == 0 || v.type != VT_STR)
-		return 0;
-	sep = fn->items[1];
 	if (v.n == 0)
-		return 1;	/* split("", sep) is [] */
+		return;	/* split("", sep) is [] */
 	const char *p = v.u.s, *end = v.u.s + v.n;
-	if (sep->slen == 1) {
-		char c = sep->s[0];
+	if (seplen == 1) {
+		char c = sep[0];
 		for (;;) {
 			const char *q = memchr(p, c, (size_t)(end - p));
 			if (q == NULL) {
@@ -601,18 +543,17 @@ split_fast(struct run *r, int i, const struct expr *fn, struct value v)
 			push(r, i + 1, value_str(p, (size_t)(q - p)));
 			p = q + 1;
 		}
-		return 1;
+		return;
 	}
 	for (;;) {
-		const char *q = memmem(p, (size_t)(end - p), sep->s, sep->slen);
+		const char *q = memmem(p, (size_t)(end - p), sep, seplen);
 		if (q == NULL) {
 			push(r, i + 1, value_str(p, (size_t)(end - p)));
 			break;
 		}
 		push(r, i + 1, value_str(p, (size_t)(q - p)));
-		p = q + sep->slen;
+		p = q + seplen;
 	}
-	return 1;
 }
 
 /* The word-count path: add c to the count of string key v. */
@@ -629,139 +570,157 @@ count_str(struct run *r, struct value v, int64_t c)
 }
 
 static void
-apply(struct run *r, struct node *n, int i, struct value v)
+map_element(struct run *r, struct node *n, int i, struct value v)
 {
 	const struct expr *fn = n->stage->args[0].e;
 	struct value out;
+
+	if (n->fuse == FUSE_KV_COUNT && v.type == VT_STR) {
+		count_str(r, v, n->fuse_n);
+		return;
+	}
+	/* (k, v) right before a keyed stage: hand the two over as they are. */
+	if (n->fuse != FUSE_NONE) {
+		struct value k, val;
+		r->ev.elem = v;
+		if (eval_expr(&r->ev, fn->items[0], &k) != 0 ||
+		    eval_expr(&r->ev, fn->items[1], &val) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+		combine_kv(r, r->target, k, val);
+		r->pos++;
+		return;
+	}
+	if (eval_element(&r->ev, fn, v, &out) != 0) {
+		record_error(r, n, v);
+		return;
+	}
+	push(r, i + 1, out);
+}
+
+static void
+filter_element(struct run *r, struct node *n, int i, struct value v)
+{
+	struct value out;
 	int t;
 
-	switch (n->op) {
-	case OP_MAP:
-		if (i == r->nchain - 1 && r->en != NULL && r->en->kv_count && v.type == VT_STR) {
-			count_str(r, v, r->en->kv_const);
-			return;
-		}
-		/* (k, v) right before a keyed stage: hand the two over as they are. */
-		if (i == r->nchain - 1 && r->end == END_COMBINE && fn->kind == EXPR_TUPLE &&
-		    fn->nitems == 2 && r->target->op == OP_REDUCEBYKEY) {
-			struct value k, val;
-			r->ev.elem = v;
-			if (eval_expr(&r->ev, fn->items[0], &k) != 0 ||
-			    eval_expr(&r->ev, fn->items[1], &val) != 0) {
-				record_error(r, n, v);
-				return;
-			}
-			combine_kv(r, r->target, k, val);
-			r->pos++;
-			return;
-		}
-		if (eval_element(&r->ev, fn, v, &out) != 0) {
-			record_error(r, n, v);
-			return;
-		}
-		push(r, i + 1, out);
+	if (eval_element(&r->ev, n->stage->args[0].e, v, &out) != 0 ||
+	    eval_truth(&r->ev, out, &t) != 0) {
+		record_error(r, n, v);
 		return;
-	case OP_FILTER:
-		if (eval_element(&r->ev, fn, v, &out) != 0 || eval_truth(&r->ev, out, &t) != 0) {
-			record_error(r, n, v);
-			return;
-		}
-		if (t)
+	}
+	if (t)
+		push(r, i + 1, v);
+}
+
+static void
+flatmap_element(struct run *r, struct node *n, int i, struct value v)
+{
+	struct value out;
+
+	if (n->split_len > 0 && v.type == VT_STR) {
+		split_fast(r, i, n, v);
+		return;
+	}
+	if (eval_element(&r->ev, n->stage->args[0].e, v, &out) != 0) {
+		record_error(r, n, v);
+		return;
+	}
+	if (out.type == VT_LIST) {
+		for (uint32_t k = 0; k < out.n; k++)
+			push(r, i + 1, out.u.items[k]);
+	} else if (out.type != VT_NULL)	/* a non-list gives itself */
+		push(r, i + 1, out);
+}
+
+static void
+mapvalues_element(struct run *r, struct node *n, int i, struct value v)
+{
+	struct value out;
+
+	if (v.type != VT_TUPLE || v.n != 2) {
+		r->ev.ctx.err = "mapValues needs (key, value) pairs";
+		record_error(r, n, v);
+		return;
+	}
+	if (eval_element(&r->ev, n->stage->args[0].e, v.u.items[1], &out) != 0) {
+		record_error(r, n, v);
+		return;
+	}
+	push(r, i + 1, value_pair(r->bt->arenas[r->w], v.u.items[0], out));
+}
+
+/* join, leftJoin, except with a table.  An element's key is its first
+ * field if it is a pair, else the element itself (SPEC 2.5). */
+static void
+join_element(struct run *r, struct node *n, int i, struct value v)
+{
+	const struct table_slot *slot = r->x->nodes[n->id - 1].table;
+	int pair = v.type == VT_TUPLE && v.n == 2;
+	struct value key = pair ? v.u.items[0] : v, tv = value_null();
+	int found = slot != NULL &&
+	    table_get(r->bt->tables[table_slot_index(slot)], key, &tv);
+	struct arena *a = r->bt->arenas[r->w];
+
+	if (n->op == OP_EXCEPT) {
+		if (!found)
 			push(r, i + 1, v);
 		return;
-	case OP_FLATMAP:
-		if (split_fast(r, i, fn, v))
-			return;
-		if (eval_element(&r->ev, fn, v, &out) != 0) {
-			record_error(r, n, v);
-			return;
-		}
-		if (out.type == VT_LIST) {
-			for (uint32_t k = 0; k < out.n; k++)
-				push(r, i + 1, out.u.items[k]);
-		} else if (out.type != VT_NULL)	/* a non-list gives itself */
-			push(r, i + 1, out);
+	}
+	if (!found && n->op == OP_JOIN)
 		return;
-	case OP_MAPVALUES:
-		if (v.type != VT_TUPLE || v.n != 2) {
-			r->ev.ctx.err = "mapValues needs (key, value) pairs";
-			record_error(r, n, v);
-			return;
-		}
-		if (eval_element(&r->ev, fn, v.u.items[1], &out) != 0) {
-			record_error(r, n, v);
-			return;
-		}
-		push(r, i + 1, value_pair(r->bt->arenas[r->w], v.u.items[0], out));
-		return;
-	case OP_JOIN:
-	case OP_LEFTJOIN:
-	case OP_EXCEPT: {
-		/* An element's key is its first field if it is a pair, else the
-		 * element itself (SPEC 2.5). */
-		const struct table_slot *slot = r->x->nodes[n->id - 1].table;
-		int pair = v.type == VT_TUPLE && v.n == 2;
-		struct value key = pair ? v.u.items[0] : v, tv = value_null();
-		int found = slot != NULL &&
-		    table_get(r->bt->tables[table_slot_index(slot)], key, &tv);
-		struct arena *a = r->bt->arenas[r->w];
+	if (pair)
+		push(r, i + 1, value_pair(a, key, value_pair(a, v.u.items[1], tv)));
+	else
+		push(r, i + 1, value_pair(a, v, tv));
+}
 
-		if (n->op == OP_EXCEPT) {
-			if (!found)
-				push(r, i + 1, v);
-			return;
-		}
-		if (!found && n->op == OP_JOIN)
-			return;
-		if (pair)
-			push(r, i + 1, value_pair(a, key, value_pair(a, v.u.items[1], tv)));
+static void
+timestamp_element(struct run *r, struct node *n, int i, struct value v)
+{
+	struct value out;
+
+	if (eval_element(&r->ev, n->stage->args[0].e, v, &out) != 0) {
+		record_error(r, n, v);
+		return;
+	}
+	if (!value_is_number(out)) {
+		builtin_error(&r->ev.ctx, "timestamp needs a number (epoch ms), got %s",
+		    value_type_name(out));
+		record_error(r, n, v);
+		return;
+	}
+	if (!(value_as_double(out) >= -(double)EVT_LIMIT &&
+	    value_as_double(out) <= (double)EVT_LIMIT)) {
+		char num[32];
+		if (out.type == VT_INT)
+			snprintf(num, sizeof num, "%lld", (long long)out.u.i);
 		else
-			push(r, i + 1, value_pair(a, v, tv));
+			number_format_double(num, out.u.d);
+		builtin_error(&r->ev.ctx, "timestamp %s is out of range (epoch ms, at most 8.64e15 either way)",
+		    num);
+		record_error(r, n, v);
 		return;
 	}
-	case OP_TIMESTAMP:
-		if (eval_element(&r->ev, fn, v, &out) != 0) {
-			record_error(r, n, v);
-			return;
-		}
-		if (!value_is_number(out)) {
-			builtin_error(&r->ev.ctx, "timestamp needs a number (epoch ms), got %s",
-			    value_type_name(out));
-			record_error(r, n, v);
-			return;
-		}
-		if (!(value_as_double(out) >= -(double)EVT_LIMIT &&
-		    value_as_double(out) <= (double)EVT_LIMIT)) {
-			char num[32];
-			if (out.type == VT_INT)
-				snprintf(num, sizeof num, "%lld", (long long)out.u.i);
-			else
-				number_format_double(num, out.u.d);
-			builtin_error(&r->ev.ctx, "timestamp %s is out of range (epoch ms, at most 8.64e15 either way)",
-			    num);
-			record_error(r, n, v);
-			return;
-		}
-		/* Milliseconds: a fraction rounds down. */
-		r->evt = out.type == VT_INT ? out.u.i : (int64_t)floor(out.u.d);
-		if (r->evt > r->evmax)
-			r->evmax = r->evt;
-		push(r, i + 1, v);
-		return;
-	default:
-		push(r, i + 1, v);
-		return;
-	}
+	/* Milliseconds: a fraction rounds down. */
+	r->evt = out.type == VT_INT ? out.u.i : (int64_t)floor(out.u.d);
+	if (r->evt > r->evmax)
+		r->evmax = r->evt;
+	push(r, i + 1, v);
 }
 
 static void
 push(struct run *r, int i, struct value v)
 {
+	struct node *n;
+
 	if (i >= r->nchain) {
 		terminal(r, v);
 		return;
 	}
-	apply(r, r->chain[i], i, v);
+	n = r->chain[i];
+	ops_table[n->op]->element(r, n, i, v);
 }
 
 static void
@@ -785,7 +744,7 @@ reducer_of(const struct node *n)
 	return n->stage->args[0].reducer;
 }
 
-/* Fold value v into the accumulator of entry e, for a keyed stage n. */
+/* Fold value v into the accumulator of entry e, by reduceByKey n's reducer. */
 static int
 fold(struct run *r, struct node *n, struct kentry *e, int created, struct value v,
     uint64_t pos)
@@ -793,27 +752,6 @@ fold(struct run *r, struct node *n, struct kentry *e, int created, struct value 
 	struct arena *a = r->bt->arenas[r->w];
 	struct value out;
 
-	switch (n->op) {
-	case OP_COUNTBYVALUE:
-		e->val = value_int(created ? 1 : e->val.u.i + 1);
-		return 0;
-	case OP_DISTINCT:
-		e->val = value_bool(1);
-		return 0;
-	case OP_GROUPBYKEY:
-		if (created || e->val.n == (uint32_t)e->aux) {
-			int64_t cap = created ? 4 : e->aux * 2;
-			struct value *items = arena_alloc(a, (size_t)cap * sizeof *items);
-			if (!created)
-				memcpy(items, e->val.u.items, (size_t)e->val.n * sizeof *items);
-			e->val = value_seq(VT_LIST, items, created ? 0 : e->val.n);
-			e->aux = cap;
-		}
-		e->val.u.items[e->val.n++] = value_copy(a, v);
-		return 0;
-	default:
-		break;
-	}
 	switch (reducer_of(n)) {
 	case REDUCER_COUNT:
 		e->val = value_int(created ? 1 : e->val.u.i + 1);
@@ -904,92 +842,127 @@ combine_kv(struct run *r, struct node *n, struct value k, struct value v)
 		record_error(r, n, value_pair(r->bt->arenas[r->w], k, v));
 }
 
+/* The worker's partial of keyed stage n: the entry of key k. */
+static struct kentry *
+partial_entry(struct run *r, struct node *n, struct value k, int *created)
+{
+	return keymap_upsert(&r->bt->nodes[n->id - 1].partials[r->w], k, value_hash(k), created);
+}
+
+static int
+need_pair(struct run *r, struct node *n, struct value v)
+{
+	if (v.type == VT_TUPLE && v.n == 2)
+		return 0;
+	builtin_error(&r->ev.ctx, "%s needs (key, value) pairs, got %s",
+	    n->stage->desc->name, value_type_name(v));
+	record_error(r, n, v);
+	return -1;
+}
+
 static void
-combine_one(struct run *r, struct node *n, struct value v)
+reducebykey_partial(struct run *r, struct node *n, struct value v)
+{
+	if (need_pair(r, n, v) == 0)
+		combine_kv(r, n, v.u.items[0], v.u.items[1]);
+}
+
+static void
+groupbykey_partial(struct run *r, struct node *n, struct value v)
+{
+	struct arena *a = r->bt->arenas[r->w];
+	struct kentry *e;
+	int created;
+
+	if (need_pair(r, n, v) != 0)
+		return;
+	e = partial_entry(r, n, v.u.items[0], &created);
+	if (created || e->val.n == (uint32_t)e->aux) {
+		int64_t cap = created ? 4 : e->aux * 2;
+		struct value *items = arena_alloc(a, (size_t)cap * sizeof *items);
+		if (!created)
+			memcpy(items, e->val.u.items, (size_t)e->val.n * sizeof *items);
+		e->val = value_seq(VT_LIST, items, created ? 0 : e->val.n);
+		e->aux = cap;
+	}
+	e->val.u.items[e->val.n++] = value_copy(a, v.u.items[1]);
+}
+
+static void
+countbyvalue_partial(struct run *r, struct node *n, struct value v)
+{
+	int created;
+	struct kentry *e = partial_entry(r, n, v, &created);
+
+	e->val = value_int(created ? 1 : e->val.u.i + 1);
+}
+
+static void
+distinct_partial(struct run *r, struct node *n, struct value v)
+{
+	int created;
+
+	partial_entry(r, n, v, &created)->val = value_bool(1);
+}
+
+static void
+count_partial(struct run *r, struct node *n, struct value v)
+{
+	(void)v;
+	r->bt->nodes[n->id - 1].counts[r->w]++;
+}
+
+static void
+reduce_partial(struct run *r, struct node *n, struct value v)
 {
 	struct node_state *ns = &r->bt->nodes[n->id - 1];
 	struct value out;
-	int created;
+	int red = reducer_of(n);
 
-	switch (n->op) {
-	case OP_REDUCEBYKEY:
-	case OP_GROUPBYKEY:
-		if (v.type != VT_TUPLE || v.n != 2) {
-			builtin_error(&r->ev.ctx, "%s needs (key, value) pairs, got %s",
-			    n->stage->desc->name, value_type_name(v));
-			record_error(r, n, v);
-			return;
-		}
-		if (n->op == OP_REDUCEBYKEY) {
-			combine_kv(r, n, v.u.items[0], v.u.items[1]);
-			return;
-		}
-		{
-			struct kentry *e = keymap_upsert(&ns->partials[r->w], v.u.items[0],
-			    value_hash(v.u.items[0]), &created);
-			fold(r, n, e, created, v.u.items[1], r->pos);
-		}
-		return;
-	case OP_COUNTBYVALUE:
-	case OP_DISTINCT: {
-		struct kentry *e = keymap_upsert(&ns->partials[r->w], v, value_hash(v), &created);
-		fold(r, n, e, created, v, r->pos);
+	if (red == REDUCER_COUNT) {
+		ns->counts[r->w]++;
+		ns->acc_set[r->w] = 1;
 		return;
 	}
-	case OP_COUNT:
-		ns->counts[r->w]++;
+	if ((red == REDUCER_SUM || red == REDUCER_AVG) && !value_is_number(v)) {
+		builtin_error(&r->ev.ctx, "%s needs numbers, got %s",
+		    red == REDUCER_SUM ? "sum" : "avg", value_type_name(v));
+		record_error(r, n, v);
 		return;
-	case OP_REDUCE: {
-		int red = reducer_of(n);
-		if (red == REDUCER_COUNT) {
-			ns->counts[r->w]++;
-			ns->acc_set[r->w] = 1;
-			return;
-		}
-		if ((red == REDUCER_SUM || red == REDUCER_AVG) && !value_is_number(v)) {
-			builtin_error(&r->ev.ctx, "%s needs numbers, got %s",
-			    red == REDUCER_SUM ? "sum" : "avg", value_type_name(v));
-			record_error(r, n, v);
-			return;
-		}
-		if (!ns->acc_set[r->w]) {
-			ns->acc[r->w] = red == REDUCER_AVG ? value_float(value_as_double(v)) :
-			    value_copy(r->bt->arenas[r->w], v);
-			ns->acc_set[r->w] = 1;
+	}
+	if (!ns->acc_set[r->w]) {
+		ns->acc[r->w] = red == REDUCER_AVG ? value_float(value_as_double(v)) :
+		    value_copy(r->bt->arenas[r->w], v);
+		ns->acc_set[r->w] = 1;
+		ns->acc_pos[r->w] = r->pos;
+		ns->counts[r->w] = 1;
+		return;
+	}
+	if (red == REDUCER_FIRST || red == REDUCER_LAST) {
+		/* by position, so that workers and blocks do not matter */
+		if (red == REDUCER_FIRST ? r->pos < ns->acc_pos[r->w] : r->pos > ns->acc_pos[r->w]) {
+			ns->acc[r->w] = value_copy(r->bt->arenas[r->w], v);
 			ns->acc_pos[r->w] = r->pos;
-			ns->counts[r->w] = 1;
-			return;
 		}
-		if (red == REDUCER_FIRST || red == REDUCER_LAST) {
-			/* by position, so that workers and blocks do not matter */
-			if (red == REDUCER_FIRST ? r->pos < ns->acc_pos[r->w] : r->pos > ns->acc_pos[r->w]) {
-				ns->acc[r->w] = value_copy(r->bt->arenas[r->w], v);
-				ns->acc_pos[r->w] = r->pos;
-			}
-			ns->counts[r->w]++;
-			return;
-		}
-		if (red == REDUCER_AVG) {
-			ns->acc[r->w] = value_float(ns->acc[r->w].u.d + value_as_double(v));
-			ns->counts[r->w]++;
-			return;
-		}
-		if (red == REDUCER_LAMBDA) {
-			if (eval_lambda2(&r->ev, n->stage->args[0].e, ns->acc[r->w], v, &out) != 0) {
-				record_error(r, n, v);
-				return;
-			}
-		} else if (eval_reduce(&r->ev, red, ns->acc[r->w], v, &out) != 0) {
-			record_error(r, n, v);
-			return;
-		}
-		ns->acc[r->w] = value_copy(r->bt->arenas[r->w], out);
 		ns->counts[r->w]++;
 		return;
 	}
-	default:
+	if (red == REDUCER_AVG) {
+		ns->acc[r->w] = value_float(ns->acc[r->w].u.d + value_as_double(v));
+		ns->counts[r->w]++;
 		return;
 	}
+	if (red == REDUCER_LAMBDA) {
+		if (eval_lambda2(&r->ev, n->stage->args[0].e, ns->acc[r->w], v, &out) != 0) {
+			record_error(r, n, v);
+			return;
+		}
+	} else if (eval_reduce(&r->ev, red, ns->acc[r->w], v, &out) != 0) {
+		record_error(r, n, v);
+		return;
+	}
+	ns->acc[r->w] = value_copy(r->bt->arenas[r->w], out);
+	ns->counts[r->w]++;
 }
 
 /* ---- output formats ---- */
@@ -1016,7 +989,7 @@ line_too_long(struct run *r, size_t len)
 	char reason[96];
 
 	snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped", len);
-	job_record_error(r->bt->job, r->bt->seq, NULL, reason, value_str("", 0));
+	r->bt->host->record_error(r->bt->host->arg, r->bt->seq, NULL, reason, value_str("", 0));
 }
 
 /*
@@ -1083,7 +1056,7 @@ frames_block(struct run *r, struct block *b)
 		n++;
 	}
 	if (rc < 0)
-		job_record_error(r->bt->job, r->bt->seq, b->source,
+		r->bt->host->record_error(r->bt->host->arg, r->bt->seq, b->source,
 		    "a framed record is malformed; the rest of its block is dropped",
 		    value_str("", 0));
 	pthread_mutex_lock(&b->batch->lock);
@@ -1109,7 +1082,7 @@ evt_hold_error(void *arg, const struct node *stage, const char *reason, struct v
 {
 	struct evt_hold *h = arg;
 
-	job_record_error(h->x->job, h->part.batch, stage, reason, record);
+	h->x->host.record_error(h->x->host.arg, h->part.batch, stage, reason, record);
 }
 
 static void
@@ -1117,7 +1090,7 @@ evt_hold_release(struct evt_part *p)
 {
 	struct evt_hold *h = (struct evt_hold *)p;
 
-	job_block_done(h->x->job, h->b->len);
+	h->x->host.block_done(h->x->host.arg, h->b->len);
 	free(h->b->data);
 	free(h->b);
 	vec_release(&h->keep);
@@ -1156,7 +1129,7 @@ block_task(void *arg, int w)
 	struct block_task *bt = arg;
 	struct block *b = bt->b;
 	struct exec *x = bt->x;
-	struct exec_node *en = &x->nodes[b->source->id - 1];
+	struct node *src = b->source;
 	struct run r;
 	size_t bytes = b->len;
 	struct arena *own = NULL, *batch_arena = b->batch->arenas[w];
@@ -1166,22 +1139,21 @@ block_task(void *arg, int w)
 	 * arena of the block's own (this worker's arena of the batch is
 	 * swapped for it meanwhile; no one else uses it in phase A), so a
 	 * fast replay does not pile a whole batch's values up. */
-	if (en->end == END_EVTIME) {
+	if (src->end == END_EVTIME) {
 		own = arena_new(0);
 		b->batch->arenas[w] = own;
 	}
 	run_init(&r, x, b->batch, w);
-	r.en = en;
-	r.chain = en->chain;
-	r.nchain = en->nchain;
-	r.end = en->end;
-	r.target = en->target;
+	r.chain = src->chain;
+	r.nchain = src->nchain;
+	r.end = src->end;
+	r.target = src->target;
 	r.pos = b->seq << 32;
-	r.tagging = en->chain_last->event_time != NULL;
+	r.tagging = src->chain_last->event_time != NULL;
 	if (b->framed) {
 		frames_block(&r, b);
-	} else if (b->data != NULL && en->split_count) {
-		split_count_block(&r, b, en->split_sep, en->kv_const);
+	} else if (b->data != NULL && src->split_count) {
+		split_count_block(&r, b, src->split_char, src->chain_last->fuse_n);
 	} else if (b->data != NULL) {
 		const char *p = b->data, *end = b->data + b->len;
 		int64_t lines = 0;
@@ -1213,19 +1185,19 @@ block_task(void *arg, int w)
 	} else if (r.end == END_KEEP) {
 		/* The kept values may point into the block: it stays, and its
 		 * bytes count against the buffer until the batch is done. */
-		job_block_kept(x->job, bytes);
+		x->host.block_kept(x->host.arg, bytes);
 		r.keep.seq = b->seq;
 		r.keep.evmax = r.evmax;
-		state_add_part(&b->batch->nodes[en->chain_last->id - 1], r.keep);
+		state_add_part(&b->batch->nodes[src->chain_last->id - 1], r.keep);
 		pthread_mutex_lock(&b->batch->lock);
 		b->next = b->batch->kept;
 		b->batch->kept = b;
 		pthread_mutex_unlock(&b->batch->lock);
-		job_block_done(x->job, bytes);
+		x->host.block_done(x->host.arg, bytes);
 	} else {
-		job_block_done(x->job, bytes);
+		x->host.block_done(x->host.arg, bytes);
 		if (r.end == END_STDOUT && r.out.len > 0)
-			job_output(x->job, b->batch, r.out.data, r.out.len);
+			x->host.output(x->host.arg, b->batch->seq, r.out.data, r.out.len);
 		else
 			strbuf_release(&r.out);
 		free(b->data);
@@ -1257,6 +1229,104 @@ struct part_task {
 	struct vec *out;
 };
 
+/* ---- merging the workers' partials ---- */
+
+static void
+countbyvalue_merge(struct run *r, const struct node *n, struct kentry *d, const struct kentry *e)
+{
+	(void)r;
+	(void)n;
+	d->val.u.i += e->val.u.i;
+}
+
+static void
+distinct_merge(struct run *r, const struct node *n, struct kentry *d, const struct kentry *e)
+{
+	(void)r;
+	(void)n;
+	(void)d;
+	(void)e;
+}
+
+static void
+groupbykey_merge(struct run *r, const struct node *n, struct kentry *d, const struct kentry *e)
+{
+	struct value *items = arena_alloc(r->ev.ctx.arena, ((size_t)d->val.n + e->val.n) * sizeof *items);
+
+	(void)n;
+	memcpy(items, d->val.u.items, d->val.n * sizeof *items);
+	memcpy(items + d->val.n, e->val.u.items, e->val.n * sizeof *items);
+	d->val = value_seq(VT_LIST, items, (size_t)d->val.n + e->val.n);
+}
+
+static void
+reducebykey_merge(struct run *r, const struct node *n, struct kentry *d, const struct kentry *e)
+{
+	struct value out;
+
+	switch (reducer_of(n)) {
+	case REDUCER_COUNT:
+		d->val.u.i += e->val.u.i;
+		break;
+	case REDUCER_AVG:
+		d->val.u.d += e->val.u.d;
+		d->aux += e->aux;
+		break;
+	case REDUCER_FIRST:
+		if (e->aux < d->aux) {
+			d->val = e->val;
+			d->aux = e->aux;
+		}
+		break;
+	case REDUCER_LAST:
+		if (e->aux > d->aux) {
+			d->val = e->val;
+			d->aux = e->aux;
+		}
+		break;
+	case REDUCER_LAMBDA:
+		if (eval_lambda2(&r->ev, n->stage->args[0].e, d->val, e->val, &out) != 0)
+			r->x->host.record_error(r->x->host.arg, r->bt->seq, n, r->ev.ctx.err,
+			    value_pair(r->ev.ctx.arena, e->key, e->val));
+		else
+			d->val = out;
+		break;
+	default:
+		if (eval_reduce(&r->ev, reducer_of(n), d->val, e->val, &out) != 0)
+			r->x->host.record_error(r->x->host.arg, r->bt->seq, n, r->ev.ctx.err,
+			    value_pair(r->ev.ctx.arena, e->key, e->val));
+		else
+			d->val = out;
+		break;
+	}
+}
+
+static struct value
+pair_result(const struct node *n, struct arena *a, const struct kentry *e)
+{
+	(void)n;
+	return value_pair(a, e->key, e->val);
+}
+
+static struct value
+distinct_result(const struct node *n, struct arena *a, const struct kentry *e)
+{
+	(void)n;
+	(void)a;
+	return e->key;
+}
+
+static struct value
+reducebykey_result(const struct node *n, struct arena *a, const struct kentry *e)
+{
+	if (reducer_of(n) == REDUCER_AVG && n->window != NULL)
+		return value_pair(a, e->key, value_pair(a, e->val,
+		    value_int(e->aux)));	/* a window combines these */
+	if (reducer_of(n) == REDUCER_AVG)
+		return value_pair(a, e->key, value_float(e->val.u.d / (double)e->aux));
+	return value_pair(a, e->key, e->val);
+}
+
 /* Merge partition p of every worker's partial for keyed stage n. */
 static void
 merge_task(void *arg, int w)
@@ -1268,6 +1338,7 @@ merge_task(void *arg, int w)
 	struct run r;
 	int P = x->nworkers;
 	struct arena *a = t->bt->arenas[w];
+	const struct stage_ops *ops = ops_of(t->n);
 
 	run_init(&r, x, t->bt, w);
 	keymap_init(&merged, a, 0);
@@ -1284,56 +1355,7 @@ merge_task(void *arg, int w)
 				d->aux = e->aux;
 				continue;
 			}
-			struct value out;
-			switch (t->n->op) {
-			case OP_COUNTBYVALUE:
-				d->val.u.i += e->val.u.i;
-				continue;
-			case OP_DISTINCT:
-				continue;
-			case OP_GROUPBYKEY: {
-				struct value *items = arena_alloc(a, ((size_t)d->val.n + e->val.n) * sizeof *items);
-				memcpy(items, d->val.u.items, d->val.n * sizeof *items);
-				memcpy(items + d->val.n, e->val.u.items, e->val.n * sizeof *items);
-				d->val = value_seq(VT_LIST, items, (size_t)d->val.n + e->val.n);
-				continue;
-			}
-			default:
-				break;
-			}
-			switch (reducer_of(t->n)) {
-			case REDUCER_COUNT:
-				d->val.u.i += e->val.u.i;
-				break;
-			case REDUCER_AVG:
-				d->val.u.d += e->val.u.d;
-				d->aux += e->aux;
-				break;
-			case REDUCER_FIRST:
-				if (e->aux < d->aux) {
-					d->val = e->val;
-					d->aux = e->aux;
-				}
-				break;
-			case REDUCER_LAST:
-				if (e->aux > d->aux) {
-					d->val = e->val;
-					d->aux = e->aux;
-				}
-				break;
-			case REDUCER_LAMBDA:
-				if (eval_lambda2(&r.ev, t->n->stage->args[0].e, d->val, e->val, &out) != 0)
-					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
-				else
-					d->val = out;
-				break;
-			default:
-				if (eval_reduce(&r.ev, reducer_of(t->n), d->val, e->val, &out) != 0)
-					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, value_pair(a, e->key, e->val));
-				else
-					d->val = out;
-				break;
-			}
+			ops->merge(&r, t->n, d, e);
 		}
 	}
 	/* The word-count path's partials: counts by string, added up. */
@@ -1360,32 +1382,14 @@ merge_task(void *arg, int w)
 			else {
 				struct value out;
 				if (eval_reduce(&r.ev, REDUCER_SUM, d->val, value_int(s->count), &out) != 0)
-					job_record_error(x->job, t->bt->seq, t->n, r.ev.ctx.err, key);
+					x->host.record_error(x->host.arg, t->bt->seq, t->n, r.ev.ctx.err, key);
 				else
 					d->val = out;
 			}
 		}
 	}
-	for (size_t i = 0; i < merged.n; i++) {
-		struct kentry *e = merged.list[i];
-		switch (t->n->op) {
-		case OP_DISTINCT:
-			vec_push(t->out, e->key);
-			break;
-		case OP_REDUCEBYKEY:
-			if (reducer_of(t->n) == REDUCER_AVG && t->n->window != NULL)
-				vec_push(t->out, value_pair(a, e->key, value_pair(a, e->val,
-				    value_int(e->aux))));	/* a window combines these */
-			else if (reducer_of(t->n) == REDUCER_AVG)
-				vec_push(t->out, value_pair(a, e->key, value_float(e->val.u.d / (double)e->aux)));
-			else
-				vec_push(t->out, value_pair(a, e->key, e->val));
-			break;
-		default:
-			vec_push(t->out, value_pair(a, e->key, e->val));
-			break;
-		}
-	}
+	for (size_t i = 0; i < merged.n; i++)
+		vec_push(t->out, ops->result(t->n, a, merged.list[i]));
 	keymap_release(&merged);
 	free(t);
 }
@@ -1402,7 +1406,7 @@ combine_task(void *arg, int w)
 	r.target = t->n;
 	r.pos = (uint64_t)t->p << 32;
 	for (size_t i = 0; i < t->in->n; i++) {
-		combine_one(&r, t->n, t->in->v[i]);
+		ops_of(t->n)->partial(&r, t->n, t->in->v[i]);
 		r.pos++;
 	}
 	free(t);
@@ -1462,6 +1466,68 @@ gather(struct node_state *ns)
 	return all;
 }
 
+static void
+count_total(struct exec *x, struct batch *bt, struct node *n)
+{
+	struct node_state *ns = &bt->nodes[n->id - 1];
+	int64_t total = 0;
+
+	for (int w = 0; w < x->nworkers; w++)
+		total += ns->counts[w];
+	vec_push(&ns->parts[0], value_int(total));
+}
+
+/* reduce: combine the workers' accumulators */
+static void
+reduce_total(struct exec *x, struct batch *bt, struct node *n)
+{
+	struct node_state *ns = &bt->nodes[n->id - 1];
+	struct run r;
+	struct value acc = value_null();
+	int set = 0, red = reducer_of(n);
+	int64_t count = 0;
+	uint64_t pos = 0;
+
+	run_init(&r, x, bt, 0);
+	for (int w = 0; w < x->nworkers; w++) {
+		struct value out;
+		if (!ns->acc_set[w])
+			continue;
+		count += ns->counts[w];
+		if (red == REDUCER_COUNT)
+			continue;
+		if (!set) {
+			acc = ns->acc[w];
+			pos = ns->acc_pos[w];
+			set = 1;
+			continue;
+		}
+		if (red == REDUCER_FIRST || red == REDUCER_LAST) {
+			if (red == REDUCER_FIRST ? ns->acc_pos[w] < pos : ns->acc_pos[w] > pos) {
+				acc = ns->acc[w];
+				pos = ns->acc_pos[w];
+			}
+		} else if (red == REDUCER_AVG)
+			acc = value_float(acc.u.d + ns->acc[w].u.d);
+		else if (red == REDUCER_LAMBDA) {
+			if (eval_lambda2(&r.ev, n->stage->args[0].e, acc, ns->acc[w], &out) != 0)
+				x->host.record_error(x->host.arg, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
+			else
+				acc = out;
+		} else if (eval_reduce(&r.ev, red, acc, ns->acc[w], &out) != 0)
+			x->host.record_error(x->host.arg, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
+		else
+			acc = out;
+	}
+	if (red == REDUCER_COUNT && count > 0)
+		vec_push(&ns->parts[0], value_int(count));
+	else if (set && red == REDUCER_AVG && n->window != NULL)
+		vec_push(&ns->parts[0], value_pair(bt->arenas[0], acc, value_int(count)));
+	else if (set)
+		vec_push(&ns->parts[0], red == REDUCER_AVG ?
+		    value_float(acc.u.d / (double)count) : acc);
+}
+
 /* Merge the partials of a combinable stage into its output. */
 static void
 finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
@@ -1469,7 +1535,7 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 	struct node_state *ns = &bt->nodes[n->id - 1];
 	int P = x->nworkers;
 
-	if (is_keyed(n->op)) {
+	if (ops_of(n)->flags & OPS_KEYED) {
 		ns->parts = xcalloc((size_t)P, sizeof *ns->parts);
 		ns->nparts = P;
 		for (int p = 0; p < P; p++) {
@@ -1482,60 +1548,7 @@ finish_combined(struct exec *x, struct batch *bt, struct node *n, struct task_gr
 	}
 	ns->parts = xcalloc(1, sizeof *ns->parts);
 	ns->nparts = 1;
-	if (n->op == OP_COUNT) {
-		int64_t total = 0;
-		for (int w = 0; w < P; w++)
-			total += ns->counts[w];
-		vec_push(&ns->parts[0], value_int(total));
-		return;
-	}
-	/* reduce: combine the workers' accumulators */
-	{
-		struct run r;
-		struct value acc = value_null();
-		int set = 0, red = reducer_of(n);
-		int64_t count = 0;
-		uint64_t pos = 0;
-
-		run_init(&r, x, bt, 0);
-		for (int w = 0; w < P; w++) {
-			struct value out;
-			if (!ns->acc_set[w])
-				continue;
-			count += ns->counts[w];
-			if (red == REDUCER_COUNT)
-				continue;
-			if (!set) {
-				acc = ns->acc[w];
-				pos = ns->acc_pos[w];
-				set = 1;
-				continue;
-			}
-			if (red == REDUCER_FIRST || red == REDUCER_LAST) {
-				if (red == REDUCER_FIRST ? ns->acc_pos[w] < pos : ns->acc_pos[w] > pos) {
-					acc = ns->acc[w];
-					pos = ns->acc_pos[w];
-				}
-			} else if (red == REDUCER_AVG)
-				acc = value_float(acc.u.d + ns->acc[w].u.d);
-			else if (red == REDUCER_LAMBDA) {
-				if (eval_lambda2(&r.ev, n->stage->args[0].e, acc, ns->acc[w], &out) != 0)
-					job_record_error(x->job, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
-				else
-					acc = out;
-			} else if (eval_reduce(&r.ev, red, acc, ns->acc[w], &out) != 0)
-				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, ns->acc[w]);
-			else
-				acc = out;
-		}
-		if (red == REDUCER_COUNT && count > 0)
-			vec_push(&ns->parts[0], value_int(count));
-		else if (set && red == REDUCER_AVG && n->window != NULL)
-			vec_push(&ns->parts[0], value_pair(bt->arenas[0], acc, value_int(count)));
-		else if (set)
-			vec_push(&ns->parts[0], red == REDUCER_AVG ?
-			    value_float(acc.u.d / (double)count) : acc);
-	}
+	ops_of(n)->total(x, bt, n);
 }
 
 /*
@@ -1580,7 +1593,7 @@ state_error(void *arg, const char *reason, struct value record)
 {
 	struct state_task *t = arg;
 
-	job_record_error(t->x->job, t->bt->seq, t->n, reason, record);
+	t->x->host.record_error(t->x->host.arg, t->bt->seq, t->n, reason, record);
 }
 
 static void
@@ -1655,8 +1668,7 @@ finish_state(struct exec *x, struct batch *bt, struct node *n, struct node_state
 	 * partition p goes to partition p as it is.  With one partition, the
 	 * input's partitions in order are its share. */
 	if (in->nparts == P && x->nodes[from->id - 1].win == NULL &&
-	    (from->op == OP_REDUCEBYKEY || from->op == OP_GROUPBYKEY ||
-	    from->op == OP_COUNTBYVALUE)) {
+	    (ops_of(from)->flags & OPS_PAIRS_BY_KEY)) {
 		split = NULL;
 	} else if (P == 1 && in->nparts > 0) {
 		split = in->parts;
@@ -1720,7 +1732,7 @@ finish_order(struct exec *x, struct batch *bt, struct node *n, struct node_state
 		struct value key = all.v[i];
 		if (by != NULL) {
 			if (eval_element(&r.ev, by, all.v[i], &key) != 0) {
-				job_record_error(x->job, bt->seq, n, r.ev.ctx.err, all.v[i]);
+				x->host.record_error(x->host.arg, bt->seq, n, r.ev.ctx.err, all.v[i]);
 				continue;
 			}
 		} else if (n->op == OP_TOP && key.type == VT_TUPLE && key.n == 2)
@@ -1758,7 +1770,7 @@ write_print(struct exec *x, struct batch *bt, struct node *n, struct vec *first,
 	if (total > limit)
 		strbuf_adds(&sb, "...\n");
 	strbuf_addc(&sb, '\n');
-	job_write(x->job, bt->seq, sb.data, sb.len);
+	x->host.write(x->host.arg, bt->seq, sb.data, sb.len);
 	strbuf_release(&sb);
 }
 
@@ -1773,7 +1785,7 @@ sink_put(struct exec *x, struct batch *bt, struct exec_node *en, const char *dat
 		if (len > 0)
 			tcpsink_put(en->tcp, data, len);
 	} else if (filesink_put(en->file, bt->time, data, len, err, sizeof err) != 0) {
-		job_fail(x->job, err);
+		x->host.fail(x->host.arg, err);
 	}
 }
 
@@ -1794,7 +1806,7 @@ sink_store(struct exec *x, struct batch *bt, struct exec_node *en, struct strbuf
 {
 	struct deferred_put *d;
 
-	if (bt->seq >= job_fail_seq(x->job))
+	if (bt->seq >= x->host.fail_seq(x->host.arg))
 		return;
 	if (x->plan->settings.on_error != ON_ERROR_FAIL) {
 		sink_put(x, bt, en, strbuf_str(sb), sb->len);
@@ -1820,7 +1832,7 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		struct vec first = { 0 };
 		int64_t total = 0, limit = print_limit(n);
 		/* Keep one more than shown: its presence decides the "...". */
-		if (en->fed) {
+		if (n->fed) {
 			for (int w = 0; w < x->nworkers; w++) {
 				total += ns->counts[w];
 				for (size_t i = 0; i < ns->samples[w].n && (int64_t)first.n <= limit; i++)
@@ -1838,7 +1850,7 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		return;
 	}
 	/* stdout fed in phase A has written (or queued) its lines already. */
-	if (en->fed)
+	if (n->fed)
 		return;
 	if (en->tcp != NULL || en->file != NULL) {
 		/* A batch's whole text, stored at once: the file or nothing. */
@@ -1855,7 +1867,7 @@ finish_sink(struct exec *x, struct batch *bt, struct node *n)
 		for (size_t i = 0; i < in->parts[p].n; i++)
 			format_element(&sb, n, in->parts[p].v[i]);
 		if (sb.len > 0)
-			job_write(x->job, bt->seq, sb.data, sb.len);
+			x->host.write(x->host.arg, bt->seq, sb.data, sb.len);
 		strbuf_release(&sb);
 	}
 }
@@ -1944,7 +1956,7 @@ window_report(void *arg, const char *reason, struct value record)
 {
 	struct window_report *rp = arg;
 
-	job_record_error(rp->x->job, rp->bt->seq, rp->n, reason, record);
+	rp->x->host.record_error(rp->x->host.arg, rp->bt->seq, rp->n, reason, record);
 }
 
 /*
@@ -1987,7 +1999,7 @@ evt_report(void *arg, const struct node *stage, const char *reason, struct value
 {
 	struct evt_report *rp = arg;
 
-	job_record_error(rp->x->job, rp->bt->seq, stage, reason, record);
+	rp->x->host.record_error(rp->x->host.arg, rp->bt->seq, stage, reason, record);
 }
 
 /*
@@ -2006,7 +2018,7 @@ evt_step(struct exec *x, struct batch *bt, struct node *n)
 	struct run r;
 
 	run_init(&r, x, bt, 0);
-	for (int p = 0; !en->evt_fed && p < in->nparts; p++) {
+	for (int p = 0; !n->evt_fed && p < in->nparts; p++) {
 		struct vec *v = &in->parts[p];
 		evtime_add(en->evt, &r.ev, v->v, v->tags, v->tags != NULL ? v->n : 0, v->evmax,
 		    evt_report, &rp);
@@ -2050,6 +2062,116 @@ feeds_sink(const struct node *n)
 		if (n->outputs[k]->stage->desc->role == ROLE_SINK)
 			return 1;
 	return 0;
+}
+
+/* ---- phase B, by kind of stage ---- */
+
+/* Add copies of the parts of in to ns, as they are. */
+static void
+add_parts(struct node_state *ns, const struct node_state *in)
+{
+	for (int p = 0; p < in->nparts; p++) {
+		struct vec copy = { 0 };
+		for (size_t j = 0; j < in->parts[p].n; j++)
+			vec_push(&copy, in->parts[p].v[j]);
+		state_add_part(ns, copy);
+	}
+}
+
+static struct node_state *
+input_state(struct batch *bt, const struct node *n, int k)
+{
+	return &bt->nodes[n->inputs[k]->id - 1];
+}
+
+static void
+union_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	(void)x;
+	(void)g;
+	for (int k = 0; k < n->ninputs; k++)
+		add_parts(&bt->nodes[n->id - 1], input_state(bt, n, k));
+}
+
+static void
+window_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	(void)g;
+	if (n->event_time != NULL)
+		return;	/* the reducer after it takes the elements */
+	/* The window's input, as it is: its reducer or its own state
+	 * (window_step) does the keeping. */
+	add_parts(&bt->nodes[n->id - 1], input_state(bt, n, 0));
+	if (x->nodes[n->id - 1].win != NULL)
+		window_step(x, bt, n);
+}
+
+static void
+state_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	finish_state(x, bt, n, input_state(bt, n, 0), &bt->nodes[n->id - 1], g);
+}
+
+/* A keyed or whole-batch stage: partials of its input (unless a chain
+ * made them in phase A), merged; then its window, if any. */
+static void
+combined_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	struct node_state *in = input_state(bt, n, 0);
+
+	if (!n->fed) {
+		for (int p = 0; p < in->nparts; p++) {
+			struct part_task *t = part_task_new(x, bt, n, p);
+			t->in = &in->parts[p];
+			workers_submit(x->workers, g, combine_task, t);
+		}
+		task_group_wait(g);
+	}
+	finish_combined(x, bt, n, g);
+	if (x->nodes[n->id - 1].win != NULL)
+		window_step(x, bt, n);
+}
+
+/* An element stage after the chains: each partition a task. */
+static void
+narrow_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	struct node_state *ns = &bt->nodes[n->id - 1], *in = input_state(bt, n, 0);
+
+	ns->parts = xcalloc((size_t)in->nparts + 1, sizeof *ns->parts);
+	ns->nparts = in->nparts;
+	for (int p = 0; p < in->nparts; p++) {
+		struct part_task *t = part_task_new(x, bt, n, p);
+		t->in = &in->parts[p];
+		t->out = &ns->parts[p];
+		workers_submit(x->workers, g, narrow_task, t);
+	}
+	task_group_wait(g);
+}
+
+/* join, leftJoin, except: with a let stream, or element-wise with a table. */
+static void
+join_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	if (n->ninputs == 2)
+		finish_stream_join(x, bt, n, input_state(bt, n, 0), input_state(bt, n, 1),
+		    &bt->nodes[n->id - 1]);
+	else
+		narrow_finish(x, bt, n, g);
+}
+
+static void
+order_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	(void)g;
+	finish_order(x, bt, n, input_state(bt, n, 0), &bt->nodes[n->id - 1]);
+}
+
+static void
+sink_finish(struct exec *x, struct batch *bt, struct node *n, struct task_group *g)
+{
+	(void)g;
+	finish_sink(x, bt, n);
 }
 
 enum pass { PASS_ALL, PASS_STAGES, PASS_SINKS };
@@ -2139,84 +2261,13 @@ finish_nodes(struct exec *x, struct batch *bt, struct task_group *g, int owner, 
 				ns->silent = 1;
 		if (ns->silent)
 			continue;
-		if (role == ROLE_SINK) {
-			finish_sink(x, bt, n);
-			continue;
-		}
-		if (role == ROLE_SOURCE && n->op != OP_UNION)
-			continue;	/* its chain ran in phase A */
-		if (en->in_chain)
-			continue;
-		if (n->op == OP_UNION) {
-			for (int k = 0; k < n->ninputs; k++) {
-				struct node_state *in = &bt->nodes[n->inputs[k]->id - 1];
-				for (int p = 0; p < in->nparts; p++) {
-					struct vec copy = { 0 };
-					for (size_t j = 0; j < in->parts[p].n; j++)
-						vec_push(&copy, in->parts[p].v[j]);
-					state_add_part(ns, copy);
-				}
-			}
-			continue;
-		}
-		struct node_state *in = &bt->nodes[n->inputs[0]->id - 1];
+		if (n->in_chain || ops_of(n)->finish == NULL)
+			continue;	/* run in phase A: a source's chain */
 		if (en->evt != NULL) {
 			evt_step(x, bt, n);
 			continue;
 		}
-		if (n->op == OP_WINDOW && n->event_time != NULL)
-			continue;	/* the reducer after it takes the elements */
-		if (n->op == OP_STATE) {
-			finish_state(x, bt, n, in, ns, g);
-			continue;
-		}
-		if (n->op == OP_WINDOW) {
-			/* The window's input, as it is: its reducer or its own
-			 * state (window_step) does the keeping. */
-			for (int p = 0; p < in->nparts; p++) {
-				struct vec copy = { 0 };
-				for (size_t j = 0; j < in->parts[p].n; j++)
-					vec_push(&copy, in->parts[p].v[j]);
-				state_add_part(ns, copy);
-			}
-			if (en->win != NULL)
-				window_step(x, bt, n);
-			continue;
-		}
-		if (is_combinable(n->op)) {
-			if (!en->fed) {
-				for (int p = 0; p < in->nparts; p++) {
-					struct part_task *t = part_task_new(x, bt, n, p);
-					t->in = &in->parts[p];
-					workers_submit(x->workers, g, combine_task, t);
-				}
-				task_group_wait(g);
-			}
-			finish_combined(x, bt, n, g);
-			if (en->win != NULL)
-				window_step(x, bt, n);
-			continue;
-		}
-		if ((n->op == OP_JOIN || n->op == OP_LEFTJOIN || n->op == OP_EXCEPT) &&
-		    n->ninputs == 2) {
-			finish_stream_join(x, bt, n, in, &bt->nodes[n->inputs[1]->id - 1], ns);
-			continue;
-		}
-		if (n->op == OP_SORT || n->op == OP_TOP) {
-			finish_order(x, bt, n, in, ns);
-			continue;
-		}
-		if (is_narrow_node(n)) {
-			ns->parts = xcalloc((size_t)in->nparts + 1, sizeof *ns->parts);
-			ns->nparts = in->nparts;
-			for (int p = 0; p < in->nparts; p++) {
-				struct part_task *t = part_task_new(x, bt, n, p);
-				t->in = &in->parts[p];
-				t->out = &ns->parts[p];
-				workers_submit(x->workers, g, narrow_task, t);
-			}
-			task_group_wait(g);
-		}
+		ops_of(n)->finish(x, bt, n, g);
 	}
 }
 
@@ -2236,7 +2287,7 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 	while (x->deferred != NULL) {
 		struct deferred_put *d = x->deferred;
 		x->deferred = d->next;
-		if (bt->seq < job_fail_seq(x->job))
+		if (bt->seq < x->host.fail_seq(x->host.arg))
 			sink_put(x, bt, d->en, d->data, d->len);
 		free(d->data);
 		free(d);
@@ -2253,3 +2304,79 @@ exec_state_keys(const struct exec *x)
 			n += state_keys(x->nodes[i].state);
 	return n;
 }
+
+size_t
+exec_stateful(struct exec *x, struct stateful **out)
+{
+	size_t n = 0;
+
+	*out = xcalloc((size_t)x->plan->nnodes * 3 + 1, sizeof **out);
+	for (int i = 0; i < x->plan->nnodes; i++) {
+		struct exec_node *en = &x->nodes[i];
+		if (en->state != NULL)
+			(*out)[n++] = (struct stateful){ &state_stateful, en->state, en->node };
+		if (en->win != NULL)
+			(*out)[n++] = (struct stateful){ &window_stateful, en->win, en->node };
+		if (en->evt != NULL)
+			(*out)[n++] = (struct stateful){ &evtime_stateful, en->evt, en->node };
+	}
+	return n;
+}
+
+/* ---- the table ---- */
+
+static const struct stage_ops union_ops = { .finish = union_finish };
+static const struct stage_ops map_ops = { .element = map_element, .finish = narrow_finish };
+static const struct stage_ops flatmap_ops = { .element = flatmap_element, .finish = narrow_finish };
+static const struct stage_ops filter_ops = { .element = filter_element, .finish = narrow_finish };
+static const struct stage_ops mapvalues_ops = {
+	.element = mapvalues_element, .finish = narrow_finish,
+};
+static const struct stage_ops timestamp_ops = {
+	.element = timestamp_element, .finish = narrow_finish,
+};
+static const struct stage_ops join_ops = { .element = join_element, .finish = join_finish };
+static const struct stage_ops reducebykey_ops = {
+	.flags = OPS_PARTIALS | OPS_KEYED | OPS_PAIRS_BY_KEY, .partial = reducebykey_partial,
+	.merge = reducebykey_merge, .result = reducebykey_result, .finish = combined_finish,
+};
+static const struct stage_ops groupbykey_ops = {
+	.flags = OPS_PARTIALS | OPS_KEYED | OPS_PAIRS_BY_KEY, .partial = groupbykey_partial,
+	.merge = groupbykey_merge, .result = pair_result, .finish = combined_finish,
+};
+static const struct stage_ops countbyvalue_ops = {
+	.flags = OPS_PARTIALS | OPS_KEYED | OPS_PAIRS_BY_KEY, .partial = countbyvalue_partial,
+	.merge = countbyvalue_merge, .result = pair_result, .finish = combined_finish,
+};
+static const struct stage_ops distinct_ops = {
+	.flags = OPS_PARTIALS | OPS_KEYED, .partial = distinct_partial,
+	.merge = distinct_merge, .result = distinct_result, .finish = combined_finish,
+};
+static const struct stage_ops count_ops = {
+	.flags = OPS_PARTIALS, .partial = count_partial, .total = count_total,
+	.finish = combined_finish,
+};
+static const struct stage_ops reduce_ops = {
+	.flags = OPS_PARTIALS, .partial = reduce_partial, .total = reduce_total,
+	.finish = combined_finish,
+};
+static const struct stage_ops order_ops = { .finish = order_finish };
+static const struct stage_ops window_ops = { .finish = window_finish };
+static const struct stage_ops state_ops = { .finish = state_finish };
+/* print keeps per-worker samples and counts when a chain feeds it */
+static const struct stage_ops print_ops = { .flags = OPS_PARTIALS, .finish = sink_finish };
+static const struct stage_ops sink_ops = { .finish = sink_finish };
+
+static const struct stage_ops *const ops_table[OP__COUNT] = {
+	[OP_UNION] = &union_ops,
+	[OP_MAP] = &map_ops, [OP_FLATMAP] = &flatmap_ops, [OP_FILTER] = &filter_ops,
+	[OP_MAPVALUES] = &mapvalues_ops, [OP_TIMESTAMP] = &timestamp_ops,
+	[OP_JOIN] = &join_ops, [OP_LEFTJOIN] = &join_ops, [OP_EXCEPT] = &join_ops,
+	[OP_REDUCEBYKEY] = &reducebykey_ops, [OP_GROUPBYKEY] = &groupbykey_ops,
+	[OP_COUNTBYVALUE] = &countbyvalue_ops, [OP_DISTINCT] = &distinct_ops,
+	[OP_COUNT] = &count_ops, [OP_REDUCE] = &reduce_ops,
+	[OP_SORT] = &order_ops, [OP_TOP] = &order_ops,
+	[OP_WINDOW] = &window_ops, [OP_STATE] = &state_ops,
+	[OP_PRINT] = &print_ops, [OP_STDOUT] = &sink_ops, [OP_WRITE] = &sink_ops,
+	[OP_APPEND] = &sink_ops, [OP_TCP] = &sink_ops,
+};

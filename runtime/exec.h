@@ -26,13 +26,44 @@ struct arena;
 struct evt_closed;
 struct evt_tag;
 struct evtime;
-struct job;
 struct keymap;
+struct reporter;
 struct table;
 struct tcpsink;
 struct table_slot;
 struct task_group;
 struct workers;
+
+/*
+ * What the executor asks of whoever runs it (the job, or a test): where
+ * record errors, output and failures go, and how much input memory is
+ * still in use (backpressure).  Callbacks run on workers and on the
+ * driver, concurrently: each must be thread-safe.  arg is passed to each.
+ */
+struct exec_host {
+	void *arg;
+	/* A record of batch seq failed in stage (NULL: a source). */
+	void (*record_error)(void *arg, uint64_t seq, const struct node *stage,
+	    const char *reason, struct value record);
+	/* Write batch seq's output to standard output now (or hold it, under
+	 * on error fail); -1 when it cannot be written and the job ends. */
+	int (*write)(void *arg, uint64_t seq, const char *data, size_t len);
+	/* Output of a batch's stdout sink (data is consumed), written in
+	 * batch order. */
+	void (*output)(void *arg, uint64_t seq, char *data, size_t len);
+	/* The job fails with this message, after the batches before. */
+	void (*fail)(void *arg, const char *msg);
+	/* The first batch that failed, or UINT64_MAX. */
+	uint64_t (*fail_seq)(void *arg);
+	/* Bytes of input a block held are no longer waiting. */
+	void (*block_done)(void *arg, size_t bytes);
+	/* A processed block kept until its batch is done (its values point
+	 * into it): its bytes are held, then released. */
+	void (*block_kept)(void *arg, size_t bytes);
+	void (*block_released)(void *arg, size_t bytes);
+	/* Where the sinks' warnings go. */
+	const struct reporter *reporter;
+};
 
 /* A stretch of one source's input: lines or framed records (bytes), or
  * values. */
@@ -88,7 +119,7 @@ struct outchunk {
 };
 
 struct batch {
-	struct job *job;
+	const struct exec_host *host;
 	uint64_t seq;			/* 0, 1, 2, ... */
 	int64_t time;			/* batch time: the end of its interval, ms */
 	struct arena **arenas;		/* [nworkers] */
@@ -107,38 +138,14 @@ struct batch {
 					 * batch reads, taken when it opened */
 };
 
-/* How each node takes part in a batch, worked out once per job. */
-enum chain_end {
-	END_NONE,	/* inside a chain: no output of its own */
-	END_COMBINE,	/* feeds the keyed stage after it, per block */
-	END_STDOUT,	/* feeds the stdout sink after it */
-	END_PRINT,	/* feeds the print sink after it */
-	END_KEEP,	/* keeps its output for the stages after it */
-	END_EVTIME,	/* offers its output to the event-time window after it */
-};
-
 struct exec_node {
 	struct node *node;
-	struct node **chain;		/* sources: the element stages that follow */
-	int nchain;
-	enum chain_end end;
-	struct node *target;		/* END_COMBINE, END_STDOUT, END_PRINT;
-					 * END_EVTIME: the node with the windows */
-	struct node *chain_last;	/* the chain's last node (or the source) */
-	int in_chain;			/* computed in phase A by a source's chain */
 	struct table_slot *table;	/* join, leftJoin, except with a table */
 	struct window *win;		/* a windowed reducer, or a plain window */
 	struct state *state;		/* a state stage's keys */
 	struct filesink *file;		/* the write and append sinks */
 	struct tcpsink *tcp;		/* the tcp sink */
 	int64_t slide_ms;		/* ... emitted at multiples of this */
-	int kv_count;			/* the chain ends in map (_, N) before
-					 * reduceByKey sum/count: the word-count path */
-	int64_t kv_const;		/* that N */
-	int split_count;		/* ... and the chain is just flatMap
-					 * split(_, "c") and that map: a fused loop */
-	char split_sep;
-	int fed;			/* a keyed stage fed in phase A */
 	/* Event time: the node that ends an event-time window (the window,
 	 * or the reducer after it) keeps its windows and the ones that
 	 * closed in this batch; the nodes after it run once per closed
@@ -147,7 +154,6 @@ struct exec_node {
 	struct evt_closed *closed;
 	size_t nclosed;
 	int evt_owner;
-	int evt_fed;			/* its blocks are offered in phase A */
 	uint64_t src_blocks;		/* sources: blocks submitted so far */
 };
 
@@ -159,15 +165,20 @@ struct exec {
 	struct exec_node *nodes;	/* by node id - 1 */
 	struct table_slot **tables;	/* the script's tables, by index */
 	int ntables;
-	struct job *job;
+	struct exec_host host;
 	/* on error fail: what the write, append and tcp sinks are to store for
 	 * the batch being finished, stored once the whole batch is good (the
 	 * driver's alone) */
 	struct deferred_put *deferred, **deferred_tail;
 };
 
+/* Why exec_new failed: a part of the script this version cannot run yet
+ * (the script is fine, the program is not there yet), or another reason. */
+enum exec_fail { EXEC_UNSUPPORTED = 1, EXEC_FAILED };
+
+/* The executor of a plan, or NULL with *err (static) and *why. */
 struct exec *exec_new(struct plan *, const struct job_options *, struct workers *,
-    struct job *, const char **err);
+    const struct exec_host *, const char **err, enum exec_fail *why);
 void exec_free(struct exec *);
 
 struct batch *batch_new(struct exec *, uint64_t seq, int64_t time);
@@ -180,5 +191,10 @@ void exec_finish_batch(struct exec *, struct batch *);
 
 /* Keys held by all state stages, between two exec_finish_batch calls. */
 size_t exec_state_keys(const struct exec *);
+
+/* The stateful stages (stateful.h), in node order, for a checkpoint to
+ * walk between two exec_finish_batch calls: *out is malloc'd. */
+struct stateful;
+size_t exec_stateful(struct exec *, struct stateful **out);
 
 #endif

@@ -3,7 +3,7 @@
  * programs (the socket source, the tcp sink): delays that double from
  * 100 ms up to 5 s, each with a random part (half the delay to all of it)
  * so that many jobs do not come back in step, and reports that do not
- * flood stderr -- the first failure of a streak, then at most one every
+ * flood the user -- the first failure of a streak, then at most one every
  * 30 s, and one line when it works again.
  */
 #ifndef RETRY_H

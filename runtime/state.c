@@ -29,6 +29,10 @@ struct state_part {
 	size_t live;
 	size_t stale;		/* values in the arena replaced since the last compaction */
 	int64_t now;		/* the batch of the last update */
+	/* Once saved: the keys updated, deleted or timed out since the last
+	 * save, copied (state_save_changes writes just these). */
+	struct keymap changed;
+	struct arena *changed_arena;
 };
 
 struct state {
@@ -39,7 +43,19 @@ struct state {
 	enum emit_mode emit;
 	int nparts;
 	struct state_part *parts;
+	int tracking;		/* saved at least once: changes are kept */
 };
+
+static void
+changes_reset(struct state_part *sp)
+{
+	if (sp->changed_arena != NULL) {
+		keymap_release(&sp->changed);
+		arena_free(sp->changed_arena);
+	}
+	sp->changed_arena = arena_new(0);
+	keymap_init(&sp->changed, sp->changed_arena, 1);
+}
 
 static void
 part_init(struct state_part *sp)
@@ -47,6 +63,7 @@ part_init(struct state_part *sp)
 	sp->arena = arena_new(0);
 	keymap_init(&sp->map, sp->arena, 1);
 	sp->live = 0;
+	changes_reset(sp);
 }
 
 static void
@@ -54,6 +71,18 @@ part_release(struct state_part *sp)
 {
 	keymap_release(&sp->map);
 	arena_free(sp->arena);
+	keymap_release(&sp->changed);
+	arena_free(sp->changed_arena);
+}
+
+/* Key e changed (set, deleted or timed out) since the last save. */
+static void
+mark_changed(const struct state *s, struct state_part *sp, const struct kentry *e)
+{
+	int created;
+
+	if (s->tracking)
+		keymap_upsert(&sp->changed, e->key, e->hash, &created);
 }
 
 struct state *
@@ -280,6 +309,8 @@ state_update(struct state *s, int part, struct eval *ev, int64_t now, const stru
 		uint64_t h = groups.list[i]->hash;
 		struct kentry *e = keymap_upsert(&sp->map, gr->key, h, &created);
 		int had = !created && e->aux != DEAD;
+
+		mark_changed(s, sp, e);
 		struct value acc = had ? e->val : value_null(), out;
 
 		if (s->red == REDUCER_LAMBDA) {
@@ -317,6 +348,7 @@ state_update(struct state *s, int part, struct eval *ev, int64_t now, const stru
 			if (e->aux != DEAD && now - e->aux >= s->timeout) {
 				e->aux = DEAD;
 				sp->live--;
+				mark_changed(s, sp, e);
 			}
 		}
 	}
@@ -378,8 +410,135 @@ state_save(const struct state *s, struct strbuf *sb)
 	}
 }
 
+/*
+ * The changes since the last save (format "streamjob-state-changes-1\n"):
+ * the time of the last update and the number of keys (u64 each), then for
+ * each key that changed: the key, and 1 with its state and update time, or
+ * 0 for a key that went.  Before any save there is nothing to take
+ * changes from, and the whole store is written instead.
+ */
+#define CHANGES_MAGIC "streamjob-state-changes-1\n"
+
+static int restore_full(struct state *, const char *, size_t);
+
+void
+state_save_full(struct state *s, struct strbuf *sb)
+{
+	state_save(s, sb);
+	s->tracking = 1;
+	for (int p = 0; p < s->nparts; p++)
+		changes_reset(&s->parts[p]);
+}
+
+void
+state_save_changes(struct state *s, struct strbuf *sb)
+{
+	size_t n = 0;
+
+	if (!s->tracking) {
+		state_save_full(s, sb);
+		return;
+	}
+	for (int p = 0; p < s->nparts; p++)
+		n += s->parts[p].changed.n;
+	strbuf_adds(sb, CHANGES_MAGIC);
+	codec_put_u64(sb, (uint64_t)s->parts[0].now);
+	codec_put_u64(sb, n);
+	for (int p = 0; p < s->nparts; p++) {
+		struct state_part *sp = &s->parts[p];
+		for (size_t i = 0; i < sp->changed.n; i++) {
+			const struct kentry *c = sp->changed.list[i];
+			const struct kentry *e = keymap_find(&sp->map, c->key, c->hash);
+			codec_put_value(sb, c->key);
+			if (e == NULL || e->aux == DEAD) {
+				codec_put_u64(sb, 0);
+				continue;
+			}
+			codec_put_u64(sb, 1);
+			codec_put_value(sb, e->val);
+			codec_put_u64(sb, (uint64_t)e->aux);
+		}
+		changes_reset(sp);
+	}
+}
+
+/* Apply saved changes on top of the store: all of them, or none. */
+static int
+restore_changes(struct state *s, const char *data, size_t len)
+{
+	struct codec_reader r;
+	struct arena *tmp = arena_new(0);
+	struct kentry *list = NULL;
+	uint64_t n;
+	int64_t now;
+	int created;
+
+	codec_reader_init(&r, data, len, CHANGES_MAGIC, tmp);
+	now = (int64_t)codec_get_u64(&r);
+	n = codec_get_u64(&r);
+	if (r.bad || n > (uint64_t)(r.end - r.p)) {
+		arena_free(tmp);
+		return -1;	/* every key takes a byte at least */
+	}
+	list = xcalloc((size_t)n + 1, sizeof *list);
+	for (uint64_t i = 0; i < n && !r.bad; i++) {
+		struct kentry *c = &list[i];
+		c->key = codec_get_value(&r);
+		c->aux = codec_get_u64(&r) == 1 ? 0 : DEAD;
+		if (c->aux == DEAD)
+			continue;
+		c->val = codec_get_value(&r);
+		c->aux = (int64_t)codec_get_u64(&r);
+		if (r.bad || c->aux < 0 || c->aux > now)
+			r.bad = 1;
+		else if (s->red == REDUCER_AVG && !(c->val.type == VT_TUPLE && c->val.n == 2 &&
+		    c->val.u.items[0].type == VT_FLOAT && c->val.u.items[1].type == VT_INT &&
+		    c->val.u.items[1].u.i > 0))
+			r.bad = 1;
+	}
+	if (!codec_done(&r) || now < s->parts[0].now) {
+		free(list);
+		arena_free(tmp);
+		return -1;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		struct kentry *c = &list[i];
+		uint64_t h = value_hash(c->key);
+		struct state_part *sp = &s->parts[keymap_part(h, s->nparts)];
+		if (c->aux == DEAD) {
+			struct kentry *e = keymap_find(&sp->map, c->key, h);
+			if (e != NULL && e->aux != DEAD) {
+				e->aux = DEAD;
+				sp->live--;
+			}
+			continue;
+		}
+		struct kentry *e = keymap_upsert(&sp->map, c->key, h, &created);
+		if (created || e->aux == DEAD)
+			sp->live++;
+		else if (value_takes_memory(e->val))
+			sp->stale++;
+		e->val = value_copy(sp->arena, c->val);
+		e->aux = c->aux;
+	}
+	for (int p = 0; p < s->nparts; p++)
+		s->parts[p].now = now;
+	free(list);
+	arena_free(tmp);
+	return 0;
+}
+
 int
 state_restore(struct state *s, const char *data, size_t len)
+{
+	if (len >= sizeof CHANGES_MAGIC - 1 &&
+	    memcmp(data, CHANGES_MAGIC, sizeof CHANGES_MAGIC - 1) == 0)
+		return restore_changes(s, data, len);
+	return restore_full(s, data, len);
+}
+
+static int
+restore_full(struct state *s, const char *data, size_t len)
 {
 	struct codec_reader r;
 	struct state_part *parts;
@@ -431,5 +590,6 @@ state_restore(struct state *s, const char *data, size_t len)
 	}
 	free(s->parts);
 	s->parts = parts;
+	s->tracking = 1;	/* changes from now on are against this */
 	return 0;
 }

@@ -65,5 +65,15 @@ size_t state_bytes(const struct state *);
  * on the number of partitions. */
 void state_save(const struct state *, struct strbuf *);
 int state_restore(struct state *, const char *data, size_t len);
+/*
+ * For checkpoints (stateful.h): state_save_full saves as state_save and
+ * starts keeping track of the keys that change; state_save_changes saves
+ * only the keys updated, deleted or timed out since the last save (the
+ * whole store when it was never saved), in a form state_restore applies on
+ * top of the store it was taken from, as restored.  A restore, whole or
+ * of changes, is what the next changes are taken against.
+ */
+void state_save_full(struct state *, struct strbuf *);
+void state_save_changes(struct state *, struct strbuf *);
 
 #endif

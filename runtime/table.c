@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "eval.h"
 #include "table.h"
 #include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"
@@ -275,16 +274,17 @@ fail:
 
 /* A literal list, its entries evaluated once. */
 static struct table *
-load_list(const struct table_def *def, struct eval *ev, char **err)
+load_list(const struct table_def *def, table_eval_fn eval, void *arg, char **err)
 {
 	struct table *t = version_new(def->name);
 
 	t->is_map = def->is_map;
 	for (int i = 0; i < def->list->nitems; i++) {
 		struct value v;
+		const char *why = NULL;
 
-		if (eval_expr(ev, def->list->items[i], &v) != 0) {
-			*err = xasprintf("%s", ev->ctx.err);
+		if (eval(arg, def->list->items[i], &v, &why) != 0) {
+			*err = xasprintf("%s", why);
 			table_unref(t);
 			return NULL;
 		}
@@ -297,7 +297,8 @@ load_list(const struct table_def *def, struct eval *ev, char **err)
 }
 
 struct table_slot *
-table_slot_new(const struct table_def *def, int index, struct eval *ev, char **err)
+table_slot_new(const struct table_def *def, int index, table_eval_fn eval, void *eval_arg,
+    char **err)
 {
 	struct table_slot *s = xcalloc(1, sizeof *s);
 
@@ -305,7 +306,7 @@ table_slot_new(const struct table_def *def, int index, struct eval *ev, char **e
 	s->index = index;
 	pthread_mutex_init(&s->lock, NULL);
 	*err = NULL;
-	s->cur = def->list != NULL ? load_list(def, ev, err) : load_file(def, &s->seen, err);
+	s->cur = def->list != NULL ? load_list(def, eval, eval_arg, err) : load_file(def, &s->seen, err);
 	if (s->cur == NULL) {
 		table_slot_free(s);
 		return NULL;

@@ -22,7 +22,7 @@
 #include "lang/plan.h"
 #include "stdlib/value.h"
 
-struct eval;
+struct expr;
 struct table_slot;
 
 struct table {
@@ -43,12 +43,15 @@ int table_get(const struct table *, struct value key, struct value *val);
 
 /*
  * The slot of a table definition, with its first version: the literal
- * list evaluated, or the file read (strictly: see table.c).  NULL and a
+ * list evaluated (each entry by eval, which the caller gives so that
+ * tables need not know the evaluator), or the file read (strictly: see table.c).  NULL and a
  * malloc'd message in *err when an entry fails to evaluate or the file
  * cannot be read or has an invalid line.
  */
-struct table_slot *table_slot_new(const struct table_def *, int index, struct eval *,
-    char **err);
+typedef int (*table_eval_fn)(void *arg, const struct expr *, struct value *out,
+    const char **err);
+struct table_slot *table_slot_new(const struct table_def *, int index, table_eval_fn,
+    void *eval_arg, char **err);
 void table_slot_free(struct table_slot *);
 
 const char *table_slot_name(const struct table_slot *);

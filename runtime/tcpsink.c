@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "retry.h"
-#include "status.h"
+#include "report.h"
 #include "tcpsink.h"
 #include "stdlib/xmalloc.h"
 
@@ -24,19 +24,19 @@ struct tcpsink {
 	char *host;
 	char port[8];
 	int fd;
-	int quiet;
+	const struct reporter *reporter;
 	struct retry retry;
 };
 
 struct tcpsink *
-tcpsink_new(const char *host, int port, int quiet)
+tcpsink_new(const char *host, int port, const struct reporter *reporter)
 {
 	struct tcpsink *t = xcalloc(1, sizeof *t);
 
 	t->host = xstrdup(host);
 	snprintf(t->port, sizeof t->port, "%d", port);
 	t->fd = -1;
-	t->quiet = quiet;
+	t->reporter = reporter;
 	retry_init(&t->retry);
 	return t;
 }
@@ -60,14 +60,12 @@ failure(struct tcpsink *t, const char *what)
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
-	if (!retry_failed(&t->retry) || t->quiet)
+	if (!retry_failed(&t->retry))
 		return;
 	if (t->retry.attempts > 1)
 		snprintf(more, sizeof more, " (%d attempts so far)", t->retry.attempts);
-	status_hide(STDERR_FILENO);
-	fprintf(stderr, "streamjob: tcp %s:%s: %s; retrying the batch%s\n", t->host, t->port,
-	    what, more);
-	status_show(STDERR_FILENO);
+	report_text(t->reporter, REPORT_RECONNECT, "tcp %s:%s: %s; retrying the batch%s",
+	    t->host, t->port, what, more);
 }
 
 /* Connect to one of HOST's addresses, waiting at most a few seconds. */
@@ -177,12 +175,9 @@ tcpsink_put(struct tcpsink *t, const char *data, size_t len)
 		} else if (send_all(t, data, len, why, sizeof why) != 0) {
 			failure(t, why);
 		} else {
-			if (retry_recovered(&t->retry) && !t->quiet) {
-				status_hide(STDERR_FILENO);
-				fprintf(stderr, "streamjob: tcp %s:%s: connected; batch sent\n",
-				    t->host, t->port);
-				status_show(STDERR_FILENO);
-			}
+			if (retry_recovered(&t->retry))
+				report_text(t->reporter, REPORT_RECONNECT,
+				    "tcp %s:%s: connected; batch sent", t->host, t->port);
 			retry_reset(&t->retry);
 			return;
 		}

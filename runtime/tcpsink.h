@@ -17,7 +17,10 @@
 
 struct tcpsink;
 
-struct tcpsink *tcpsink_new(const char *host, int port, int quiet);
+struct reporter;
+
+/* Its connection failures and recoveries go to reporter. */
+struct tcpsink *tcpsink_new(const char *host, int port, const struct reporter *);
 void tcpsink_free(struct tcpsink *);
 
 /* Send one batch's text; returns when the server has taken it. */

@@ -112,6 +112,8 @@ struct window {
 	struct rec **scratch;
 	size_t scratch_cap;
 	const struct expr *inverse;	/* a lambda reducer's inverse, or NULL */
+	int tracking;			/* saved at least once ... */
+	uint64_t saved_seq;		/* ... when this many slots had been added */
 };
 
 struct window *
@@ -705,10 +707,16 @@ acc_ok(const struct window *w, struct value acc)
 	    acc.u.items[1].type == VT_INT;
 }
 
+static int restore_changes(struct window *, struct eval *, const char *, size_t);
+
 int
 window_restore(struct window *w, struct eval *ev, const char *data, size_t len)
 {
 	struct codec_reader r;
+
+	if (len >= sizeof "streamjob-window-changes-1\n" - 1 &&
+	    memcmp(data, "streamjob-window-changes-1\n", sizeof "streamjob-window-changes-1\n" - 1) == 0)
+		return restore_changes(w, ev, data, len);
 	struct strbuf shape = STRBUF_INIT;
 	struct slot *slots = NULL;
 	uint64_t seq, filled;
@@ -760,6 +768,8 @@ window_restore(struct window *w, struct eval *ev, const char *data, size_t len)
 	w->next = (int)(filled % (uint64_t)w->nslots);
 	w->seq = seq;
 	w->block = -1;
+	w->tracking = 1;	/* changes from now on are against this */
+	w->saved_seq = seq;
 	if (w->reducer == NULL)
 		return 0;
 	keys_clear(w);
@@ -768,4 +778,110 @@ window_restore(struct window *w, struct eval *ev, const char *data, size_t len)
 	for (uint64_t k = 0; k < filled; k++)
 		slot_link(w, ev, &w->slots[k], seq - filled + k);
 	return 0;
+}
+
+/*
+ * The changes since the last save (format "streamjob-window-changes-1\n"):
+ * the shape, as in a whole save; the number of slots added before and
+ * after them (u64 each); then each slot added since, oldest first, as in a
+ * whole save.  What a restore of them drops is the slots that the new
+ * ones push out, as adding them did.  When more slots were added than the
+ * window holds (or it was never saved), the whole window is written.
+ */
+#define CHANGES_MAGIC "streamjob-window-changes-1\n"
+
+void
+window_save_full(struct window *w, struct strbuf *sb)
+{
+	window_save(w, sb);
+	w->tracking = 1;
+	w->saved_seq = w->seq;
+}
+
+void
+window_save_changes(struct window *w, struct strbuf *sb)
+{
+	uint64_t added = w->seq - w->saved_seq;
+
+	if (!w->tracking || added > (uint64_t)w->filled) {
+		window_save_full(w, sb);
+		return;
+	}
+	strbuf_adds(sb, CHANGES_MAGIC);
+	put_shape(w, sb);
+	codec_put_u64(sb, w->saved_seq);
+	codec_put_u64(sb, w->seq);
+	for (uint64_t k = 0; k < added; k++) {
+		const struct slot *s = &w->slots[(w->next - (int)added + (int)k + w->nslots) % w->nslots];
+		codec_put_u64(sb, s->n);
+		for (size_t i = 0; i < s->n; i++)
+			codec_put_value(sb, s->items[i]);
+	}
+	w->saved_seq = w->seq;
+}
+
+/* Apply saved changes on top of the window: all of them, or none. */
+static int
+restore_changes(struct window *w, struct eval *ev, const char *data, size_t len)
+{
+	struct codec_reader r;
+	struct strbuf shape = STRBUF_INIT;
+	struct arena *tmp;
+	struct value **items;
+	size_t *counts;
+	uint64_t from, to;
+
+	codec_reader_init(&r, data, len, CHANGES_MAGIC, NULL);
+	put_shape(w, &shape);
+	if (r.bad || (size_t)(r.end - r.p) < shape.len || memcmp(r.p, shape.data, shape.len) != 0) {
+		strbuf_release(&shape);
+		return -1;
+	}
+	r.p += shape.len;
+	strbuf_release(&shape);
+	from = codec_get_u64(&r);
+	to = codec_get_u64(&r);
+	if (r.bad || from != w->seq || to < from || to - from > (uint64_t)w->nslots)
+		return -1;	/* not the changes that follow this window */
+	tmp = arena_new(0);
+	r.arena = tmp;
+	items = xcalloc((size_t)(to - from) + 1, sizeof *items);
+	counts = xcalloc((size_t)(to - from) + 1, sizeof *counts);
+	for (uint64_t k = 0; k < to - from && !r.bad; k++) {
+		uint64_t n = codec_get_u64(&r);
+		if (r.bad || n > (uint64_t)(r.end - r.p)) {
+			r.bad = 1;	/* every item takes a byte at least */
+			break;
+		}
+		items[k] = arena_alloc(tmp, ((size_t)n + 1) * sizeof **items);
+		for (uint64_t i = 0; i < n && !r.bad; i++) {
+			struct value key, acc;
+			items[k][i] = codec_get_value(&r);
+			split_item(w, items[k][i], &key, &acc);
+			if (!acc_ok(w, acc))
+				r.bad = 1;
+		}
+		counts[k] = (size_t)n;
+	}
+	int ok = codec_done(&r);
+	for (uint64_t k = 0; ok && k < to - from; k++)
+		window_add(w, ev, items[k], counts[k]);
+	if (ok)
+		w->saved_seq = w->seq;
+	free(items);
+	free(counts);
+	arena_free(tmp);
+	return ok ? 0 : -1;
+}
+
+size_t
+window_keys(const struct window *w)
+{
+	size_t n = 0;
+
+	if (w->reducer != NULL)
+		return w->live;
+	for (int k = 0; k < w->filled; k++)
+		n += w->slots[(w->next - w->filled + k + w->nslots) % w->nslots].n;
+	return n;
 }

@@ -62,6 +62,8 @@ typedef void (*window_report_fn)(void *arg, const char *reason, struct value rec
 size_t window_result(struct window *, struct eval *ev, struct arena *, struct value **out,
     window_report_fn report, void *arg);
 
+/* Keys held (a plain window: elements). */
+size_t window_keys(const struct window *);
 /* Bytes of memory the window's keys and aggregates take (not its slots). */
 size_t window_bytes(const struct window *);
 
@@ -75,5 +77,14 @@ size_t window_bytes(const struct window *);
  */
 void window_save(const struct window *, struct strbuf *);
 int window_restore(struct window *, struct eval *ev, const char *data, size_t len);
+/*
+ * For checkpoints (stateful.h): window_save_full saves as window_save and
+ * remembers how far it got; window_save_changes saves only the slots added
+ * since the last save (the whole window when more were added than it holds,
+ * or it was never saved), which window_restore adds on top of the window
+ * they were taken from, as restored.
+ */
+void window_save_full(struct window *, struct strbuf *);
+void window_save_changes(struct window *, struct strbuf *);
 
 #endif

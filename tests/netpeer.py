@@ -6,7 +6,8 @@ the tests.
       print a TCP port nobody listens on (127.0.0.1)
   netpeer.py serve PORT FILE...
       listen on PORT; give the i-th connection FILE i's bytes, then close it;
-      after the last file, keep the last connection open until killed
+      after the last file, keep the last connection open until the other
+      end closes it
   netpeer.py clients PORT N LINES [WIDTH]
       N clients at once, each sending LINES lines "c<i> <k>" (padded with
       dots to WIDTH bytes) and closing
@@ -47,7 +48,8 @@ def serve(port, files):
         with open(name, "rb") as f:
             conn.sendall(f.read())
         if i == len(files) - 1:
-            time.sleep(3600)
+            while conn.recv(65536):
+                pass
         conn.close()
 
 
@@ -97,7 +99,7 @@ def sink(port, out, count, stall_after=-1, stall=0.0):
                 total += len(data)
                 if not stalled and total >= stall_after:
                     stalled = True
-                    time.sleep(stall)
+                    time.sleep(stall)  # the stall under test, not a wait
             conn.close()
 
 

@@ -173,7 +173,7 @@ static void
 files_end(struct files_source *fs)
 {
 	fs->src->ended = 1;
-	job_source_ended(fs->src->job, fs->src);
+	fs->src->host->ended(fs->src->host->arg, fs->src);
 }
 
 static void on_pump(evutil_socket_t, short, void *);
@@ -304,7 +304,7 @@ files_start(struct source *s)
 	struct stat st;
 
 	if (stat(fs->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "streamjob: %s: %s\n", s->name,
+		source_error(s, "%s",
 		    errno != 0 && stat(fs->dir, &st) != 0 ? strerror(errno) : "not a directory");
 		return -1;
 	}
@@ -331,7 +331,7 @@ files_start(struct source *s)
 		}
 	}
 	if (scan(fs, 1) != 0) {
-		fprintf(stderr, "streamjob: %s: %s\n", s->name, strerror(errno));
+		source_error(s, "%s", strerror(errno));
 		return -1;
 	}
 	start_next(fs);

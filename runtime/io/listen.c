@@ -144,8 +144,7 @@ listen_start(struct source *s)
 	hints.ai_flags = AI_PASSIVE;
 	rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0) {
-		fprintf(stderr, "streamjob: %s: cannot resolve %s: %s\n", s->name, host,
-		    gai_strerror(rc));
+		source_error(s, "cannot resolve %s: %s", host, gai_strerror(rc));
 		return -1;
 	}
 	ls->listener = evconnlistener_new_bind(s->base, on_accept, ls,
@@ -153,8 +152,7 @@ listen_start(struct source *s)
 	    ai->ai_addr, (int)ai->ai_addrlen);
 	freeaddrinfo(ai);
 	if (ls->listener == NULL) {
-		fprintf(stderr, "streamjob: %s: cannot listen: %s\n", s->name,
-		    strerror(errno));
+		source_error(s, "cannot listen: %s", strerror(errno));
 		return -1;
 	}
 	evconnlistener_set_error_cb(ls->listener, on_accept_error);

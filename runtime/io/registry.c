@@ -6,6 +6,7 @@
 
 #include "registry.h"
 #include "source.h"
+#include "lang/catalog.h"
 
 #define MAX_SOURCES 32
 
@@ -26,6 +27,12 @@ source_find(const char *name)
 		if (strcmp(source_table[i]->name, name) == 0)
 			return source_table[i];
 	return NULL;
+}
+
+const struct source_desc *
+source_kind(const struct op_desc *d)
+{
+	return d != NULL && d->role == ROLE_SOURCE ? source_find(d->name) : NULL;
 }
 
 unsigned

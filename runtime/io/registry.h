@@ -8,10 +8,14 @@
 #ifndef REGISTRY_H
 #define REGISTRY_H
 
+struct op_desc;
 struct source_desc;
 
 /* The source kind called name, or NULL. */
 const struct source_desc *source_find(const char *name);
+/* The kind of a stage's descriptor, or NULL when it is no source kind
+ * (a stage, a sink, union, a source not built). */
+const struct source_desc *source_kind(const struct op_desc *);
 /* Its capabilities (SOURCE_* in source.h), 0 for no kind. */
 unsigned source_caps(const char *name);
 

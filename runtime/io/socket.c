@@ -10,9 +10,9 @@
  * in step; a connection that lasted or carried data starts the delay
  * afresh.  A line the peer left unfinished when it closed is a line: the
  * next connection starts a new one, so no line is ever split or glued
- * across a reconnect.  The job keeps running all along and says what
- * happens on stderr -- once when it starts failing, then at most every
- * 30 seconds, and once when it is connected again.
+ * across a reconnect.  The job keeps running all along and reports what
+ * happens (REPORT_RECONNECT) -- once when it starts failing, then at most
+ * every 30 seconds, and once when it is connected again.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -62,10 +62,10 @@ note_failure(struct socket_source *ss, const char *what)
 	if (!retry_failed(&ss->retry))
 		return;
 	if (ss->retry.attempts > 1)
-		source_warn(ss->src, "%s; retrying (%d attempts so far)", what,
+		source_report(ss->src, REPORT_RECONNECT, "%s; retrying (%d attempts so far)", what,
 		    ss->retry.attempts);
 	else
-		source_warn(ss->src, "%s; retrying", what);
+		source_report(ss->src, REPORT_RECONNECT, "%s; retrying", what);
 }
 
 static void
@@ -135,7 +135,7 @@ static void
 connected(struct socket_source *ss)
 {
 	if (retry_recovered(&ss->retry))
-		source_warn(ss->src, "connected");
+		source_report(ss->src, REPORT_RECONNECT, "connected");
 	ss->connected_at = mono_ms();
 	input_init(&ss->in, ss->src, ss->fd, 0, on_readable, ss);
 	ss->have_input = 1;

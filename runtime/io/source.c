@@ -11,10 +11,7 @@
 
 #include <event2/event.h>
 
-#include "registry.h"
 #include "source.h"
-#include "runtime/job.h"
-#include "runtime/status.h"
 #include "lang/catalog.h"
 #include "lang/plan.h"
 #include "stdlib/xmalloc.h"
@@ -30,7 +27,7 @@ input_dropped(void *arg, size_t bytes)
 {
 	struct input *in = arg;
 
-	job_line_dropped(in->src->job, in->src, bytes);
+	in->src->host->line_dropped(in->src->host->arg, in->src, bytes);
 }
 
 void
@@ -78,7 +75,7 @@ input_cut(struct input *in)
 	char *data = lines_take(&in->lines, &len);
 
 	if (data != NULL)
-		job_lines(in->src->job, in->src, data, len);
+		in->src->host->lines(in->src->host->arg, in->src, data, len);
 }
 
 int
@@ -101,49 +98,37 @@ input_read(struct input *in)
 		lines_added(&in->lines, (size_t)n);
 		if (lines_complete(&in->lines) >= SOURCE_BLOCK_BYTES)
 			input_cut(in);
-		if (in->src->paused || job_backlogged(in->src->job))
+		if (in->src->paused || in->src->host->backlogged(in->src->host->arg))
 			return 1;
 	}
 	return 1;
 }
 
 void
-source_warn(struct source *s, const char *fmt, ...)
+source_report(struct source *s, enum report_kind kind, const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
 
-	if (s->quiet)
-		return;
-	status_hide(STDERR_FILENO);
-	fprintf(stderr, "streamjob: %s: ", s->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	status_show(STDERR_FILENO);
+	report_text(s->host->reporter, kind, "%s: %s", s->name, msg);
 }
 
 /* ---- by kind ---- */
 
-const struct source_desc *
-source_kind(const struct op_desc *d)
-{
-	return d != NULL && d->role == ROLE_SOURCE ? source_find(d->name) : NULL;
-}
-
 struct source *
-source_new(const struct source_desc *d, struct job *j, struct event_base *base,
-    struct node *n, int once, int quiet)
+source_new(const struct source_desc *d, const struct source_host *host, struct node *n,
+    int once)
 {
 	struct source *s = xcalloc(1, sizeof *s);
 
 	s->desc = d;
-	s->job = j;
-	s->base = base;
+	s->host = host;
 	s->node = n;
 	s->once = once;
-	s->quiet = quiet;
-	/* rate=, which every source takes: the job enforces it. */
+	/* rate=, which every source takes: its source set enforces it. */
 	for (int i = 0; i < 5 && n->stage->desc->args[i].name != NULL; i++)
 		if (strcmp(n->stage->desc->args[i].name, "rate") == 0 && n->stage->args[i].present)
 			s->rate = n->stage->args[i].i;

@@ -7,13 +7,14 @@
  * callbacks), listed once in registry.c; a source of a running job is an
  * instance of it (struct source).  Each source turns what it reads into
  * blocks of complete lines (see lines.h), or of framed records (frame.h),
- * and hands them to the job (job_lines, job_frames), which puts them in
- * the batch being filled.  The job holds its sources back when too much
- * input waits, or when a source is past its rate=N (pause: no more reads,
- * so a pipe fills and TCP flow control slows the sender) and lets them go
- * on later (resume).  A source that ends (end of input; with --once, the
- * end of what is there now) tells the job.  docs/connectors.md says how
- * to write a kind.
+ * and hands them to its host (struct source_host: the job, through its
+ * source set), which puts them in the batch being filled.  The job holds
+ * its sources back when too much input waits, and the source set when a
+ * source is past its rate=N (pause: no more reads, so a pipe fills and TCP
+ * flow control slows the sender), and lets them go on later (resume).  A
+ * source that ends (end of input; with --once, the end of what is there
+ * now) tells its host.  Warnings and errors go to the host's reporter; a
+ * source never prints.  docs/connectors.md says how to write a kind.
  *
  * Everything here runs on the event loop's thread.
  */
@@ -25,6 +26,7 @@
 #include <sys/types.h>
 
 #include "runtime/lines.h"
+#include "runtime/report.h"
 
 /* A source hands its complete lines over in blocks of about this much. */
 #define SOURCE_BLOCK_BYTES (256 * 1024)
@@ -32,12 +34,29 @@
 struct argval;
 struct event;
 struct event_base;
-struct job;
 struct node;
-struct op_desc;
 struct source;
 struct source_limit;
 struct strbuf;
+
+/* What a source asks of whoever runs it (the job).  arg is passed to each;
+ * all are called on the event loop's thread. */
+struct source_host {
+	void *arg;
+	/* Complete lines read by source s (data is the host's now). */
+	void (*lines)(void *arg, struct source *s, char *data, size_t len);
+	/* Framed records (frame.h) read by source s (data is the host's now). */
+	void (*frames)(void *arg, struct source *s, char *data, size_t len);
+	/* A line over the cap went by. */
+	void (*line_dropped)(void *arg, struct source *s, size_t bytes);
+	/* Source s has ended. */
+	void (*ended)(void *arg, struct source *s);
+	/* Should the sources hold back now? */
+	int (*backlogged)(void *arg);
+	/* Reading failed: the job fails with msg, after what was read. */
+	void (*fail)(void *arg, const char *msg);
+	const struct reporter *reporter;
+};
 
 /* Capabilities of a kind, which the engine and the planner ask instead of
  * naming kinds. */
@@ -80,17 +99,16 @@ struct source_desc {
 /* An instance: one source of a running job. */
 struct source {
 	const struct source_desc *desc;
-	struct job *job;
+	const struct source_host *host;
 	struct node *node;
 	struct event_base *base;
 	char *name;			/* for messages: "socket localhost:9999" */
 	int once;			/* read what is there now, then end */
-	int quiet;			/* -q: no warnings */
 	int paused;			/* held back, by backpressure or its rate */
 	int ended;
 	int failed;			/* could not start: the job fails */
 	int64_t rate;			/* rate=N: at most N records a second; 0: any */
-	struct source_limit *limit;	/* the job's, enforcing rate */
+	struct source_limit *limit;	/* its source set's, enforcing rate */
 	void *impl;
 };
 
@@ -106,12 +124,10 @@ struct input {
 	int64_t bytes;			/* read so far */
 };
 
-/* The kind of a stage's descriptor, or NULL when it is no source kind
- * (a stage, a sink, union, a source not built). */
-const struct source_desc *source_kind(const struct op_desc *);
-/* A source of kind d for plan node n (d has init). */
-struct source *source_new(const struct source_desc *d, struct job *, struct event_base *,
-    struct node *n, int once, int quiet);
+/* A source of kind d for plan node n (d has init); its base is set
+ * before it starts. */
+struct source *source_new(const struct source_desc *d, const struct source_host *,
+    struct node *n, int once);
 void source_free(struct source *);
 
 /* For the kinds: set up an input on fd (pollable or pumped), read it. */
@@ -122,27 +138,16 @@ void input_release(struct input *);
  * inputs have their turn): 1 more may come, 0 at the end, -1 on an error
  * (errno says which). */
 int input_read(struct input *);
-/* Hand the complete lines to the job. */
+/* Hand the complete lines to the host. */
 void input_cut(struct input *);
 void input_watch(struct input *, int on);
 
-/* A warning on stderr, "streamjob: NAME: ...", unless -q.  It is not
- * limited here: a caller that may repeat itself (a reconnect loop) keeps
- * its own count and clock. */
-void source_warn(struct source *, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* The job's side (job.c). */
-/* Complete lines read by source s (data is the caller's no more). */
-void job_lines(struct job *, struct source *s, char *data, size_t len);
-/* Framed records (frame.h) read by source s (data is the caller's no
- * more). */
-void job_frames(struct job *, struct source *s, char *data, size_t len);
-/* A line over the cap went by. */
-void job_line_dropped(struct job *, struct source *s, size_t bytes);
-/* Source s has ended. */
-void job_source_ended(struct job *, struct source *s);
-/* Should the sources hold back now? */
-int job_backlogged(struct job *);
+/* Report "NAME: ..." as kind: a warning (the source goes on), an error
+ * (it cannot start), a reconnection.  Not limited here: a caller that may
+ * repeat itself (a reconnect loop) keeps its own count and clock. */
+void source_report(struct source *, enum report_kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define source_warn(s, ...) source_report((s), REPORT_WARNING, __VA_ARGS__)
+#define source_error(s, ...) source_report((s), REPORT_ERROR, __VA_ARGS__)
 
 #endif

@@ -19,7 +19,6 @@
 
 #include "registry.h"
 #include "source.h"
-#include "runtime/job.h"
 #include "lang/plan.h"
 #include "stdlib/xmalloc.h"
 
@@ -45,7 +44,7 @@ stdin_cb(int fd, short what, void *arg)
 		 * what was read. */
 		char msg[256];
 		snprintf(msg, sizeof msg, "%s: reading: %s", s->name, strerror(errno));
-		job_fail(s->job, msg);
+		s->host->fail(s->host->arg, msg);
 		r = 0;
 	}
 	if (r == 0) {
@@ -53,7 +52,7 @@ stdin_cb(int fd, short what, void *arg)
 		input_cut(&ss->in);
 		input_watch(&ss->in, 0);
 		s->ended = 1;
-		job_source_ended(s->job, s);
+		s->host->ended(s->host->arg, s);
 		return;
 	}
 	if (ss->in.pumped && !s->paused && !s->ended)
@@ -67,7 +66,7 @@ stdin_start(struct source *s)
 	struct stat st;
 
 	if (fstat(STDIN_FILENO, &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "streamjob: standard input is a directory\n");
+		report_text(s->host->reporter, REPORT_ERROR, "standard input is a directory");
 		return -1;
 	}
 	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) {

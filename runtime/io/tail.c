@@ -158,7 +158,7 @@ tail_end(struct tail_source *ts)
 	}
 	s->ended = 1;
 	evtimer_del(ts->poll_ev);
-	job_source_ended(s->job, s);
+	s->host->ended(s->host->arg, s);
 }
 
 static void

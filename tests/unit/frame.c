@@ -83,15 +83,15 @@ fake_start(struct source *s)
 	frame_put(&sb, "user1", 5, "clicked", 7, 1000);
 	frame_put(&sb, NULL, 0, "two\nlines", 9, FRAME_NO_TIME);
 	len = sb.len;
-	job_frames(s->job, s, strbuf_detach(&sb), len);
+	s->host->frames(s->host->arg, s, strbuf_detach(&sb), len);
 	frame_put(&sb, "user2", 5, "", 0, 2000);
 	frame_put(&sb, NULL, 0, "tab\there", 8, FRAME_NO_TIME);
 	if (fake_bad)
 		strbuf_add(&sb, "\001\000\000", 3);
 	len = sb.len;
-	job_frames(s->job, s, strbuf_detach(&sb), len);
+	s->host->frames(s->host->arg, s, strbuf_detach(&sb), len);
 	s->ended = 1;
-	job_source_ended(s->job, s);
+	s->host->ended(s->host->arg, s);
 	return 0;
 }
 
@@ -135,12 +135,11 @@ run(const char *script, char **out)
 	}
 	jo.ncpus = 1;
 	jo.once = 1;
-	ro.quiet = 1;
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
 	dup2(fd, STDOUT_FILENO);
 	old = source_registry_replace(&fake_desc);
-	status = job_run(plan, &jo, &ro);
+	status = job_run(plan, &jo, &ro, NULL);	/* no reporter: quiet */
 	source_registry_replace(old);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

@@ -20,6 +20,7 @@
 static struct source *
 make(const struct source_desc *d, const char *arg0)
 {
+	static const struct source_host host = { 0 };	/* no reporter: quiet */
 	static struct stage st;
 	static struct node n;
 
@@ -29,7 +30,7 @@ make(const struct source_desc *d, const char *arg0)
 	st.args[0].present = 1;
 	st.args[0].s = arg0;
 	n.stage = &st;
-	return source_new(d, NULL, NULL, &n, 0, 1);
+	return source_new(d, &host, &n, 0);
 }
 
 static int

@@ -74,7 +74,7 @@ main(void)
 	def.name = "t";
 	def.path = path;
 	put("a\nb\tx\n");
-	s = table_slot_new(&def, 0, NULL, &err);
+	s = table_slot_new(&def, 0, NULL, NULL, &err);
 	TAP_OK(s != NULL && err == NULL, "a table file loads");
 	TAP_OK(table_slot_watched(s), "and is watched");
 	held = table_slot_current(s);
@@ -139,7 +139,7 @@ main(void)
 
 	/* At the start, an invalid file is an error with its line. */
 	put_bytes("x\n\0y\n", 5);
-	s = table_slot_new(&def, 0, NULL, &err);
+	s = table_slot_new(&def, 0, NULL, NULL, &err);
 	snprintf(want, sizeof want, "table t: %s:2: a NUL byte: not a text file", path);
 	TAP_OK(s == NULL, "an invalid file does not load");
 	TAP_STR(err, want, "and the error names the line");
