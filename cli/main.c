@@ -16,6 +16,8 @@
 #include "term.h"
 #include "lang/diag.h"
 #include "lang/plan.h"
+#include "runtime/io/registry.h"
+#include "runtime/io/source.h"
 #include "runtime/job.h"
 #include "runtime/report.h"
 #include "stdlib/strbuf.h"
@@ -113,7 +115,9 @@ std_needed(const struct plan *plan)
 
 	for (int i = 0; i < plan->nnodes; i++) {
 		const struct node *n = plan->nodes[i];
-		int fd = n->op == OP_STDIN ? 0 : n->op == OP_STDOUT || n->op == OP_PRINT ? 1 : -1;
+		const struct source_desc *d = source_kind(n->stage->desc);
+		int fd = d != NULL && (d->caps & SOURCE_READS_STDIN) ? 0 :
+		    n->op == OP_STDOUT || n->op == OP_PRINT ? 1 : -1;
 		char what[96];
 
 		if (fd < 0 || missing[fd])

@@ -16,6 +16,8 @@
 #include "diag.h"
 #include "parse.h"
 #include "plan.h"
+#include "runtime/io/registry.h"
+#include "runtime/io/source.h"
 #include "stdlib/arena.h"
 #include "stdlib/number.h"
 #include "stdlib/strbuf.h"
@@ -90,16 +92,17 @@ static struct node *
 build_source(struct builder *b, struct stage *st)
 {
 	struct node *n;
+	unsigned caps;
 
 	if (st->desc == NULL)
 		return build_let(b, st->ref);
-	if (st->desc->op == OP_STDIN) {
+	caps = st->desc->role == ROLE_SOURCE ? source_caps(st->desc->name) : 0;
+	if (caps & SOURCE_READS_STDIN) {
 		if (b->stdin_node == NULL)
 			b->stdin_node = node_new(b->plan, st);
 		return b->stdin_node;
 	}
-	if (st->desc->op == OP_SOCKET || st->desc->op == OP_LISTEN ||
-	    st->desc->op == OP_FILES || st->desc->op == OP_TAIL) {
+	if (caps & SOURCE_READ_ONCE) {
 		/* The same source written twice is one source, read once (two
 		 * listeners could not share a port anyway). */
 		for (int i = 0; i < b->plan->nnodes; i++)

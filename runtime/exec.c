@@ -25,6 +25,8 @@
 #include "keymap.h"
 #include "strcount.h"
 #include "table.h"
+#include "io/frame.h"
+#include "io/source.h"
 #include "state.h"
 #include "stateful.h"
 #include "window.h"
@@ -120,10 +122,14 @@ struct stage_ops {
 				 * name (runtime/io/registry.c) does the work */
 
 static const struct stage_ops *const ops_table[OP__COUNT];
+/* Every source kind: its blocks come from outside; nothing to compute. */
+static const struct stage_ops source_ops = { 0 };
 
 static const struct stage_ops *
 ops_of(const struct node *n)
 {
+	if (source_kind(n->stage->desc) != NULL)
+		return &source_ops;	/* every source kind in the registry is built */
 	return ops_table[n->op];
 }
 
@@ -1020,6 +1026,32 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 	pthread_mutex_unlock(&b->batch->lock);
 }
 
+/* A framed block (io/frame.h): each record is its value as a string, or
+ * the pair (key, value) when it has a key. */
+static void
+frames_block(struct run *r, struct block *b)
+{
+	const char *p = b->data, *end = b->data + b->len;
+	struct frame f;
+	int64_t n = 0;
+	int rc;
+
+	while ((rc = frame_next(&p, end, &f)) > 0) {
+		struct value v = value_str(f.value, f.vlen);
+		if (f.key != NULL)
+			v = value_pair(r->bt->arenas[r->w], value_str(f.key, f.klen), v);
+		push(r, 0, v);
+		n++;
+	}
+	if (rc < 0)
+		r->bt->host->record_error(r->bt->host->arg, r->bt->seq, b->source,
+		    "a framed record is malformed; the rest of its block is dropped",
+		    value_str("", 0));
+	pthread_mutex_lock(&b->batch->lock);
+	b->batch->records += n;
+	pthread_mutex_unlock(&b->batch->lock);
+}
+
 /*
  * A block whose chain ends at an event-time window: offered to the window
  * (evtime_offer), which adds it after the source's earlier blocks and
@@ -1106,7 +1138,9 @@ block_task(void *arg, int w)
 	r.target = src->target;
 	r.pos = b->seq << 32;
 	r.tagging = src->chain_last->event_time != NULL;
-	if (b->data != NULL && src->split_count) {
+	if (b->framed) {
+		frames_block(&r, b);
+	} else if (b->data != NULL && src->split_count) {
 		split_count_block(&r, b, src->split_char, src->chain_last->fuse_n);
 	} else if (b->data != NULL) {
 		const char *p = b->data, *end = b->data + b->len;
@@ -2256,7 +2290,6 @@ exec_stateful(struct exec *x, struct stateful **out)
 
 /* ---- the table ---- */
 
-static const struct stage_ops source_ops = { 0 };
 static const struct stage_ops union_ops = { .finish = union_finish };
 static const struct stage_ops map_ops = { .element = map_element, .finish = narrow_finish };
 static const struct stage_ops flatmap_ops = { .element = flatmap_element, .finish = narrow_finish };
@@ -2302,8 +2335,6 @@ static const struct stage_ops print_ops = {
 static const struct stage_ops sink_ops = { .flags = OPS_SINK, .finish = sink_finish };
 
 static const struct stage_ops *const ops_table[OP__COUNT] = {
-	[OP_STDIN] = &source_ops, [OP_SOCKET] = &source_ops, [OP_LISTEN] = &source_ops,
-	[OP_FILES] = &source_ops, [OP_TAIL] = &source_ops, [OP_BATCHES] = &source_ops,
 	[OP_UNION] = &union_ops,
 	[OP_MAP] = &map_ops, [OP_FLATMAP] = &flatmap_ops, [OP_FILTER] = &filter_ops,
 	[OP_MAPVALUES] = &mapvalues_ops, [OP_TIMESTAMP] = &timestamp_ops,

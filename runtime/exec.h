@@ -66,15 +66,18 @@ struct exec_host {
 	const struct reporter *reporter;
 };
 
-/* A stretch of one source's input: lines (bytes) or values. */
+/* A stretch of one source's input: lines or framed records (bytes), or
+ * values. */
 struct block {
 	struct block *next;
 	struct batch *batch;
 	struct node *source;
 	uint64_t seq;			/* order within the batch */
 	uint64_t src_seq;		/* order within its source, across batches */
-	char *data;			/* complete lines, each ending in '\n' */
+	char *data;			/* complete lines, each ending in '\n', or
+					 * framed records (io/frame.h) */
 	size_t len;
+	int framed;			/* data is framed records, not lines */
 	const struct value *values;	/* a batches() list */
 	size_t nvalues;
 	int64_t errors;			/* lines over the length cap, dropped */

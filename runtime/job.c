@@ -38,8 +38,8 @@
 #include "lists.h"
 #include "output.h"
 #include "report.h"
-#include "source.h"
 #include "srcset.h"
+#include "io/source.h"
 #include "table.h"
 #include "workers.h"
 #include "stdlib/xmalloc.h"
@@ -173,10 +173,11 @@ on_backlogged(void *arg)
 	return flow_backlogged(((struct job *)arg)->flow);
 }
 
+/* A block of source s's input, lines or framed records, goes to the batch
+ * being filled. */
 static void
-on_lines(void *arg, struct source *s, char *data, size_t len)
+submit(struct job *j, struct source *s, char *data, size_t len, int framed)
 {
-	struct job *j = arg;
 	struct block *blk;
 
 	if (j->current == NULL || j->stopping) {
@@ -189,11 +190,24 @@ on_lines(void *arg, struct source *s, char *data, size_t len)
 	blk->source = s->node;
 	blk->data = data;
 	blk->len = len;
+	blk->framed = framed;
 	/* Counted here, not when read: dropped long lines never count. */
 	flow_block_in(j->flow, len);
 	exec_submit_block(j->exec, blk);
 	if (flow_backlogged(j->flow))
 		sources_pause(j);
+}
+
+static void
+on_lines(void *arg, struct source *s, char *data, size_t len)
+{
+	submit(arg, s, data, len, 0);
+}
+
+static void
+on_frames(void *arg, struct source *s, char *data, size_t len)
+{
+	submit(arg, s, data, len, 1);
 }
 
 static void
@@ -205,7 +219,7 @@ on_line_dropped(void *arg, struct source *s, size_t bytes)
 	snprintf(reason, sizeof reason, "a line of %zu bytes is longer than 1 MiB; dropped",
 	    bytes);
 	errors_record(j->errors, j->current != NULL ? j->current->seq : 0,
-	    s->node->op == OP_STDIN ? NULL : s->node, reason, value_str("", 0));
+	    (s->desc->caps & SOURCE_READS_STDIN) ? NULL : s->node, reason, value_str("", 0));
 }
 
 /* Have the batches(...) lists all been handed out, as of the open batch? */
@@ -217,14 +231,14 @@ lists_done(struct job *j)
 }
 
 /* A union ends when all its sources have: the end of the last source
- * closes the job only when no batches(...) list is still to come. */
+ * (after what its rate held back) closes the job only when no
+ * batches(...) list is still to come. */
 static void
 on_source_ended(void *arg, struct source *s)
 {
 	struct job *j = arg;
 
 	(void)s;
-	srcset_ended(j->sources);
 	if (!j->starting && srcset_done(j->sources) && lists_done(j))
 		close_batch(j, 1);
 }
@@ -468,7 +482,7 @@ setup(struct job *j)
 		.block_released = host_block_released, .reporter = j->rep,
 	};
 	const struct source_host sh = {
-		.arg = j, .lines = on_lines, .line_dropped = on_line_dropped,
+		.arg = j, .lines = on_lines, .frames = on_frames, .line_dropped = on_line_dropped,
 		.ended = on_source_ended, .backlogged = on_backlogged, .fail = on_source_fail,
 		.reporter = j->rep,
 	};
@@ -481,8 +495,8 @@ setup(struct job *j)
 	j->exec_host = eh;
 	j->source_host = sh;
 	j->sources = srcset_new(plan, &j->source_host, j->opt->once);
-	/* No source reads from outside: nothing to wait for. */
-	j->clock = clock_new(srcset_count(j->sources) == 0, j->rep);
+	/* Every source runs on the virtual clock: nothing to wait for. */
+	j->clock = clock_new(srcset_virtual_clock(j->sources), j->rep);
 	j->wake_ev = event_new(clock_base(j->clock), -1, EV_PERSIST, on_wake, j);
 	event_add(j->wake_ev, NULL);
 	j->errors = errors_new(plan->settings.on_error, j->rep, job_wake, j);

@@ -1,7 +1,8 @@
 /*
- * registry.c: the table of connectors (see registry.h).
+ * registry.c: the tables of connectors (see registry.h).
  *
- * Each sink is a descriptor in a file of its own under runtime/io/,
+ * Each source kind is a descriptor in a file of its own under runtime/io/,
+ * named source_NAME, with one line in source_table below.  Each sink is a descriptor in a file of its own under runtime/io/,
  * named sink_NAME; its one line below both declares it and lists it, so
  * adding a sink is adding that file and one line here (and its
  * arguments to the language's catalog).
@@ -11,6 +12,8 @@
 
 #include "runtime/io/registry.h"
 #include "runtime/io/sink.h"
+#include "runtime/io/source.h"
+#include "lang/catalog.h"
 
 #define SINKS(X) \
 	X(print) \
@@ -34,5 +37,57 @@ registry_sink(const char *name)
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++)
 		if (strcmp(sinks[i]->name, name) == 0)
 			return sinks[i];
+	return NULL;
+}
+
+#define MAX_SOURCES 32
+
+/* Each kind once.  Not const: a test may put a fake in a kind's place. */
+static const struct source_desc *source_table[MAX_SOURCES] = {
+	&source_stdin,
+	&source_socket,
+	&source_listen,
+	&source_files,
+	&source_tail,
+	&source_batches,
+};
+
+const struct source_desc *
+source_find(const char *name)
+{
+	for (size_t i = 0; i < MAX_SOURCES && source_table[i] != NULL; i++)
+		if (strcmp(source_table[i]->name, name) == 0)
+			return source_table[i];
+	return NULL;
+}
+
+const struct source_desc *
+source_kind(const struct op_desc *d)
+{
+	return d != NULL && d->role == ROLE_SOURCE ? source_find(d->name) : NULL;
+}
+
+unsigned
+source_caps(const char *name)
+{
+	const struct source_desc *d = source_find(name);
+
+	return d != NULL ? d->caps : 0;
+}
+
+const struct source_desc *
+source_registry_replace(const struct source_desc *d)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_SOURCES && source_table[i] != NULL; i++) {
+		if (strcmp(source_table[i]->name, d->name) == 0) {
+			const struct source_desc *old = source_table[i];
+			source_table[i] = d;
+			return old;
+		}
+	}
+	if (i < MAX_SOURCES)
+		source_table[i] = d;
 	return NULL;
 }

@@ -1,6 +1,8 @@
 /*
  * registry.h: every kind of connector the runtime has, found by the name
- * the language gives it.  registry.c names each kind once.
+ * the language gives it (the catalog's word).  registry.c names each
+ * source and each sink kind once, so adding a kind is one file and one
+ * line there; the engine and the planner ask a kind's capabilities here.
  */
 #ifndef REGISTRY_H
 #define REGISTRY_H
@@ -10,5 +12,24 @@ struct sink_desc;
 /* The sink named name ("stdout", "tcp", ...), or NULL: the language knows
  * it (catalog.c) but this build cannot run it. */
 const struct sink_desc *registry_sink(const char *name);
+
+struct op_desc;
+struct source_desc;
+
+/* The source kind called name, or NULL. */
+const struct source_desc *source_find(const char *name);
+/* The kind of a stage's descriptor, or NULL when it is no source kind
+ * (a stage, a sink, union, a source not built). */
+const struct source_desc *source_kind(const struct op_desc *);
+/* Its capabilities (SOURCE_* in source.h), 0 for no kind. */
+unsigned source_caps(const char *name);
+
+/* For tests: put d in the place of the kind of the same name (or add it)
+ * and return what was there, to be put back the same way. */
+const struct source_desc *source_registry_replace(const struct source_desc *d);
+
+/* The kinds. */
+extern const struct source_desc source_stdin, source_socket, source_listen, source_files,
+    source_tail, source_batches;
 
 #endif

@@ -9,8 +9,10 @@
  * has been read to its end, and read from its start.  A missing file is
  * waited for.  The last line of a file left behind by a rotation is a
  * line even without its newline.  The position -- which file (device and
- * inode) and how far its complete lines have been read -- is kept in the
- * source for a checkpoint.
+ * inode) and how far its lines have been handed over -- is saved as
+ * bytes (TAIL_POS_MAGIC, then the three as codec integers); a restored
+ * position is where reading starts, when the file under PATH is still
+ * that file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +24,16 @@
 
 #include <event2/event.h>
 
+#include "registry.h"
 #include "source.h"
+#include "runtime/codec.h"
+#include "lang/plan.h"
+#include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
 #define POLL_MS 100
+/* A saved position starts with the kind's name and a version byte. */
+#define TAIL_POS_MAGIC "tail\001"
 
 struct tail_source {
 	struct source *src;
@@ -39,6 +47,11 @@ struct tail_source {
 	dev_t dev;
 	ino_t ino;
 	int missing_said;
+	/* The position: which file, and how far its lines were handed over. */
+	dev_t pos_dev;
+	ino_t pos_ino;
+	int64_t pos_offset;
+	int restored;			/* the position was restored: start there */
 };
 
 static void on_pump(evutil_socket_t, short, void *);
@@ -46,9 +59,9 @@ static void on_pump(evutil_socket_t, short, void *);
 static void
 note_position(struct tail_source *ts)
 {
-	ts->src->pos_dev = ts->dev;
-	ts->src->pos_ino = ts->ino;
-	ts->src->pos_offset = ts->offset - (int64_t)lines_pending(&ts->in.lines);
+	ts->pos_dev = ts->dev;
+	ts->pos_ino = ts->ino;
+	ts->pos_offset = ts->offset - (int64_t)lines_pending(&ts->in.lines);
 }
 
 /* Open PATH; at the start of the job, from its end unless told otherwise. */
@@ -82,6 +95,15 @@ open_file(struct tail_source *ts, int at_end)
 	ts->dev = st.st_dev;
 	ts->ino = st.st_ino;
 	ts->offset = 0;
+	if (ts->restored) {
+		/* Where a restored position left off, if it is the same file
+		 * and still that long; a new file under PATH is new lines. */
+		ts->restored = 0;
+		at_end = 0;
+		if (st.st_dev == ts->pos_dev && st.st_ino == ts->pos_ino &&
+		    st.st_size >= ts->pos_offset)
+			ts->offset = lseek(fd, ts->pos_offset, SEEK_SET);
+	}
 	if (at_end && S_ISREG(st.st_mode))
 		ts->offset = lseek(fd, 0, SEEK_END);
 	if (ts->offset < 0)
@@ -259,22 +281,60 @@ tail_free(struct source *s)
 	free(ts);
 }
 
-static const struct source_ops tail_ops = {
-	tail_start, tail_pause, tail_resume, tail_cut, tail_stop, tail_free,
-};
-
-struct source *
-tail_source_new(const char *path, int from_start)
+static void
+tail_save(struct source *s, struct strbuf *sb)
 {
-	struct source *s = xcalloc(1, sizeof *s);
+	struct tail_source *ts = s->impl;
+
+	strbuf_adds(sb, TAIL_POS_MAGIC);
+	codec_put_u64(sb, (uint64_t)ts->pos_dev);
+	codec_put_u64(sb, (uint64_t)ts->pos_ino);
+	codec_put_u64(sb, (uint64_t)ts->pos_offset);
+}
+
+static int
+tail_restore(struct source *s, const char *data, size_t len)
+{
+	struct tail_source *ts = s->impl;
+	struct codec_reader r;
+	uint64_t dev, ino, offset;
+
+	codec_reader_init(&r, data, len, TAIL_POS_MAGIC, NULL);
+	dev = codec_get_u64(&r);
+	ino = codec_get_u64(&r);
+	offset = codec_get_u64(&r);
+	if (!codec_done(&r) || offset > INT64_MAX)
+		return -1;
+	ts->pos_dev = (dev_t)dev;
+	ts->pos_ino = (ino_t)ino;
+	ts->pos_offset = (int64_t)offset;
+	ts->restored = 1;
+	return 0;
+}
+
+static void
+tail_init(struct source *s, const struct argval *a)
+{
 	struct tail_source *ts = xcalloc(1, sizeof *ts);
 
 	ts->src = s;
-	ts->path = xstrdup(path);
-	ts->from_start = from_start;
+	ts->path = xstrdup(a[0].s);
+	ts->from_start = a[1].present && strcmp(a[1].s, "start") == 0;
 	ts->fd = -1;
-	s->ops = &tail_ops;
 	s->impl = ts;
-	s->name = xasprintf("tail %s", path);
-	return s;
+	s->name = xasprintf("tail %s", ts->path);
 }
+
+const struct source_desc source_tail = {
+	.name = "tail",
+	.caps = SOURCE_REPLAYABLE | SOURCE_READ_ONCE,
+	.init = tail_init,
+	.start = tail_start,
+	.pause = tail_pause,
+	.resume = tail_resume,
+	.cut = tail_cut,
+	.stop = tail_stop,
+	.free = tail_free,
+	.save = tail_save,
+	.restore = tail_restore,
+};

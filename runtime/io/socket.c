@@ -25,8 +25,10 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "retry.h"
+#include "runtime/retry.h"
+#include "registry.h"
 #include "source.h"
+#include "lang/plan.h"
 #include "stdlib/xmalloc.h"
 
 struct socket_source {
@@ -290,23 +292,28 @@ socket_free(struct source *s)
 	free(ss);
 }
 
-static const struct source_ops socket_ops = {
-	socket_start, socket_pause, socket_resume, socket_cut, socket_stop, socket_free,
-};
-
-struct source *
-socket_source_new(const char *host, int port)
+static void
+socket_init(struct source *s, const struct argval *a)
 {
-	struct source *s = xcalloc(1, sizeof *s);
 	struct socket_source *ss = xcalloc(1, sizeof *ss);
 
 	ss->src = s;
-	ss->host = xstrdup(host);
-	snprintf(ss->port, sizeof ss->port, "%d", port);
+	ss->host = xstrdup(a[0].s);
+	snprintf(ss->port, sizeof ss->port, "%d", (int)a[1].i);
 	ss->fd = -1;
 	retry_init(&ss->retry);
-	s->ops = &socket_ops;
 	s->impl = ss;
-	s->name = xasprintf("socket %s:%d", host, port);
-	return s;
+	s->name = xasprintf("socket %s:%d", ss->host, (int)a[1].i);
 }
+
+const struct source_desc source_socket = {
+	.name = "socket",
+	.caps = SOURCE_READ_ONCE,
+	.init = socket_init,
+	.start = socket_start,
+	.pause = socket_pause,
+	.resume = socket_resume,
+	.cut = socket_cut,
+	.stop = socket_stop,
+	.free = socket_free,
+};

@@ -23,7 +23,9 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "registry.h"
 #include "source.h"
+#include "lang/plan.h"
 #include "stdlib/xmalloc.h"
 
 struct client {
@@ -214,21 +216,26 @@ listen_free(struct source *s)
 	free(ls);
 }
 
-static const struct source_ops listen_ops = {
-	listen_start, listen_pause, listen_resume, listen_cut, listen_stop, listen_free,
-};
-
-struct source *
-listen_source_new(const char *addr, int port)
+static void
+listen_init(struct source *s, const struct argval *a)
 {
-	struct source *s = xcalloc(1, sizeof *s);
 	struct listen_source *ls = xcalloc(1, sizeof *ls);
 
 	ls->src = s;
-	ls->addr = xstrdup(addr != NULL ? addr : "127.0.0.1");
-	ls->port = port;
-	s->ops = &listen_ops;
+	ls->addr = xstrdup(a[0].s != NULL ? a[0].s : "127.0.0.1");
+	ls->port = (int)a[0].i;
 	s->impl = ls;
-	s->name = xasprintf("listen %s:%d", ls->addr, port);
-	return s;
+	s->name = xasprintf("listen %s:%d", ls->addr, ls->port);
 }
+
+const struct source_desc source_listen = {
+	.name = "listen",
+	.caps = SOURCE_READ_ONCE,
+	.init = listen_init,
+	.start = listen_start,
+	.pause = listen_pause,
+	.resume = listen_resume,
+	.cut = listen_cut,
+	.stop = listen_stop,
+	.free = listen_free,
+};

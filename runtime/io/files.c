@@ -10,8 +10,11 @@
  * file elsewhere (or under a name starting with `.` or `_`, which are
  * ignored) and renames it into DIR when it is complete, so a file is never
  * read half-written.  Each file is read once, whole, one file after
- * another; its last line is a line even without a newline.  The names of
- * the files done are kept (seen, marked done) for a checkpoint to persist.
+ * another; its last line is a line even without a newline.  The position
+ * is the set of names done -- read, skipped, or present at the first start
+ * with existing=false -- saved as bytes (FILES_POS_MAGIC, a count, the
+ * names in byte order as codec strings); a restored position makes them
+ * done again, so they are not read twice.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,12 +30,18 @@
 
 #include <event2/event.h>
 
-#include "keymap.h"
+#include "runtime/keymap.h"
+#include "registry.h"
 #include "source.h"
+#include "runtime/codec.h"
+#include "lang/plan.h"
 #include "stdlib/arena.h"
+#include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
 #define SCAN_MS 500
+/* A saved position starts with the kind's name and a version byte. */
+#define FILES_POS_MAGIC "files\001"
 
 enum { NAME_QUEUED = 1, NAME_DONE = 2, NAME_IGNORED = 3 };
 
@@ -395,26 +404,94 @@ files_free(struct source *s)
 	free(fs);
 }
 
-static const struct source_ops files_ops = {
-	files_start, files_pause, files_resume, files_cut, files_stop, files_free,
-};
-
-struct source *
-files_source_new(const char *dir, const char *glob, int existing)
+static int
+name_cmp(const void *a, const void *b)
 {
-	struct source *s = xcalloc(1, sizeof *s);
+	const struct value *x = *(const struct value *const *)a;
+	const struct value *y = *(const struct value *const *)b;
+	int c = memcmp(x->u.s, y->u.s, x->n < y->n ? x->n : y->n);
+
+	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Sorted, so that the same set always saves as the same bytes. */
+static void
+files_save(struct source *s, struct strbuf *sb)
+{
+	struct files_source *fs = s->impl;
+	const struct value **names = xcalloc(fs->seen.n + 1, sizeof *names);
+	size_t n = 0;
+
+	for (size_t i = 0; i < fs->seen.n; i++)
+		if (fs->seen.list[i]->aux == NAME_DONE || fs->seen.list[i]->aux == NAME_IGNORED)
+			names[n++] = &fs->seen.list[i]->key;
+	qsort(names, n, sizeof *names, name_cmp);
+	strbuf_adds(sb, FILES_POS_MAGIC);
+	codec_put_u64(sb, n);
+	for (size_t i = 0; i < n; i++)
+		codec_put_value(sb, *names[i]);
+	free(names);
+}
+
+static int
+files_restore(struct source *s, const char *data, size_t len)
+{
+	struct files_source *fs = s->impl;
+	struct arena *a = arena_new(0);
+	struct codec_reader r;
+	struct value *names;
+	uint64_t n;
+	int rc = -1;
+
+	codec_reader_init(&r, data, len, FILES_POS_MAGIC, a);
+	n = codec_get_u64(&r);
+	/* every name takes 9 bytes at least: a count past the end is a lie */
+	if (r.bad || n > (uint64_t)(r.end - r.p) / 9)
+		goto done;
+	names = arena_alloc(a, (n + 1) * sizeof *names);
+	for (uint64_t i = 0; i < n; i++) {
+		names[i] = codec_get_value(&r);
+		if (names[i].type != VT_STR || memchr(names[i].u.s, '\0', names[i].n) != NULL)
+			goto done;
+	}
+	if (!codec_done(&r))
+		goto done;
+	/* All or nothing: marked only once every name has been read. */
+	for (uint64_t i = 0; i < n; i++)
+		names_set(fs, names[i].u.s, NAME_DONE);
+	rc = 0;
+done:
+	arena_free(a);
+	return rc;
+}
+
+static void
+files_init(struct source *s, const struct argval *a)
+{
 	struct files_source *fs = xcalloc(1, sizeof *fs);
 
 	fs->src = s;
-	fs->dir = xstrdup(dir);
-	fs->glob = xstrdup(glob);
-	fs->existing = existing;
+	fs->dir = xstrdup(a[0].s);
+	fs->glob = xstrdup(a[1].present ? a[1].s : "*");
+	fs->existing = a[2].present ? (int)a[2].i : 1;
 	fs->fd = -1;
 	fs->ino_fd = -1;
 	fs->seen_arena = arena_new(0);
 	keymap_init(&fs->seen, fs->seen_arena, 1);
-	s->ops = &files_ops;
 	s->impl = fs;
-	s->name = xasprintf("files %s", dir);
-	return s;
+	s->name = xasprintf("files %s", fs->dir);
 }
+
+const struct source_desc source_files = {
+	.name = "files",
+	.caps = SOURCE_REPLAYABLE | SOURCE_READ_ONCE,
+	.init = files_init,
+	.start = files_start,
+	.pause = files_pause,
+	.resume = files_resume,
+	.cut = files_cut,
+	.stop = files_stop,
+	.free = files_free,
+	.save = files_save,
+	.restore = files_restore,
+};
