@@ -35,7 +35,7 @@ static struct {
 	int pauses, resumes;
 	int misordered;		/* paused twice, or resumed while going */
 	int produced_while_paused;
-	int started, ended, stopped;
+	int ended;
 	struct event *ev;
 } fake;
 
@@ -84,8 +84,8 @@ fake_produce(evutil_socket_t fd, short what, void *arg)
 static int
 fake_start(struct source *s)
 {
-	fake.started = 1;
 	fake.ev = event_new(s->base, -1, 0, fake_produce, s);
+	s->impl = fake.ev;	/* what free frees: it is called when impl is set */
 	event_active(fake.ev, EV_READ, 0);
 	return 0;
 }
@@ -117,16 +117,13 @@ static void
 fake_stop(struct source *s)
 {
 	(void)s;
-	fake.stopped = 1;
 	event_del(fake.ev);
 }
 
 static void
 fake_free(struct source *s)
 {
-	(void)s;
-	if (fake.ev != NULL)
-		event_free(fake.ev);
+	event_free(s->impl);
 	fake.ev = NULL;
 }
 
