@@ -145,6 +145,8 @@ exit_status(enum job_result r)
 		return EXIT_OK;
 	case JOB_UNSUPPORTED:
 		return EXIT_USAGE;	/* a part not built yet: the script cannot run */
+	case JOB_REFUSED:
+		return EXIT_USAGE;	/* the checkpoint is of another script */
 	case JOB_FAILED:
 		break;
 	}
@@ -201,8 +203,8 @@ run(struct options *o)
 			status = EXIT_RUNTIME;
 	} else if (o->http != NULL) {
 		status = not_yet("--http (the dashboard)");
-	} else if (plan->settings.checkpoint != NULL || o->fresh) {
-		status = not_yet("checkpoint (state that survives a restart)");
+	} else if (o->fresh && plan->settings.checkpoint == NULL) {
+		status = usage_error("--fresh discards a checkpoint, and this job keeps none (add checkpoint \"DIR\" or -c DIR)");
 	} else if (std_needed(plan)) {
 		status = EXIT_RUNTIME;
 	} else {
@@ -211,6 +213,9 @@ run(struct options *o)
 		ro.status = term_start(o->quiet, !o->quiet);
 		ro.max_batches = o->batches;
 		ro.duration_ms = o->duration_ms;
+		ro.script = strbuf_str(&text);
+		ro.script_name = name;
+		ro.fresh = o->fresh;
 		status = exit_status(job_run(plan, &jo, &ro, &rep));
 		term_end();
 	}

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "checkpoint.h"
 #include "clock.h"
 #include "driver.h"
 #include "errors.h"
@@ -24,6 +25,7 @@ struct driver {
 	pthread_cond_t ready;
 	struct batch *queue_head, *queue_tail;
 	int done;			/* the last batch is finished */
+	int ending;			/* no batch will come */
 	int64_t records_total;
 };
 
@@ -56,8 +58,14 @@ driver_main(void *arg)
 		int last;
 
 		pthread_mutex_lock(&d->lock);
-		while (d->queue_head == NULL)
+		while (d->queue_head == NULL && !d->ending)
 			pthread_cond_wait(&d->ready, &d->lock);
+		if (d->queue_head == NULL) {
+			d->done = 1;
+			pthread_mutex_unlock(&d->lock);
+			d->c.wake(d->c.arg);
+			return NULL;
+		}
 		b = d->queue_head;
 		d->queue_head = b->next;
 		if (d->queue_head == NULL)
@@ -73,6 +81,11 @@ driver_main(void *arg)
 			status(d, b, clock_wall_ms() - t0);
 		last = b->last || b->seq >= errors_fail_seq(d->c.errors) ||
 		    output_closed(d->c.output);
+		/* A batch stored whole is checkpointed (a failed one is not). */
+		if (d->c.ckpt != NULL && b->seq < errors_fail_seq(d->c.errors) &&
+		    !output_closed(d->c.output) &&
+		    checkpoint_done(d->c.ckpt, b->seq, b->time, b->last) != 0)
+			last = 1;
 		batch_free(d->c.exec, b);
 		/* A driver that falls behind holds the sources back too. */
 		flow_batch_done(d->c.flow, bytes);
@@ -111,6 +124,15 @@ driver_enqueue(struct driver *d, struct batch *b)
 	else
 		d->queue_head = b;
 	d->queue_tail = b;
+	pthread_cond_signal(&d->ready);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+driver_end(struct driver *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->ending = 1;
 	pthread_cond_signal(&d->ready);
 	pthread_mutex_unlock(&d->lock);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct batch;
+struct checkpoint;
 struct errors;
 struct exec;
 struct flow;
@@ -24,6 +25,7 @@ struct driver_config {
 	struct output *output;
 	struct flow *flow;
 	struct errors *errors;
+	struct checkpoint *ckpt;	/* NULL: none kept */
 	const struct reporter *reporter;
 	int status;			/* report each batch's status */
 	int has_state;			/* ... with the state's key count */
@@ -36,6 +38,8 @@ struct driver_config {
 struct driver *driver_start(const struct driver_config *);
 /* Queue a closed batch (the driver owns it from here on). */
 void driver_enqueue(struct driver *, struct batch *);
+/* There will be no batch at all: the thread ends at once. */
+void driver_end(struct driver *);
 /* Has the last batch been finished? */
 int driver_done(struct driver *);
 /* Wait for the thread to end (after the last batch). */

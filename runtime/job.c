@@ -29,6 +29,7 @@
 
 #include <event2/event.h>
 
+#include "checkpoint.h"
 #include "clock.h"
 #include "driver.h"
 #include "errors.h"
@@ -65,6 +66,7 @@ struct job {
 	struct output *output;
 	struct errors *errors;
 	struct driver *driver;
+	struct checkpoint *ckpt;	/* NULL: the job keeps none */
 
 	int starting;			/* sources are being started */
 	int bad_input;			/* a source could not start */
@@ -79,6 +81,7 @@ struct job {
 	struct event *table_ev;		/* looks at table files for changes */
 	struct batch *current;		/* the batch being filled */
 	uint64_t next_seq;
+	uint64_t first_seq;		/* the first batch this run reads (--batches) */
 };
 
 static void close_batch(struct job *, int last);
@@ -173,20 +176,14 @@ on_backlogged(void *arg)
 	return flow_backlogged(((struct job *)arg)->flow);
 }
 
-/* A block of source s's input, lines or framed records, goes to the batch
- * being filled. */
+/* A block of source s's input goes to batch b. */
 static void
-submit(struct job *j, struct source *s, char *data, size_t len, int framed)
+submit_to(struct job *j, struct batch *b, struct source *s, char *data, size_t len, int framed)
 {
-	struct block *blk;
+	struct block *blk = xcalloc(1, sizeof *blk);
 
-	if (j->current == NULL || j->stopping) {
-		free(data);
-		return;
-	}
-	blk = xcalloc(1, sizeof *blk);
-	blk->batch = j->current;
-	j->current->bytes += (int64_t)len;
+	blk->batch = b;
+	b->bytes += (int64_t)len;
 	blk->source = s->node;
 	blk->data = data;
 	blk->len = len;
@@ -194,6 +191,22 @@ submit(struct job *j, struct source *s, char *data, size_t len, int framed)
 	/* Counted here, not when read: dropped long lines never count. */
 	flow_block_in(j->flow, len);
 	exec_submit_block(j->exec, blk);
+}
+
+/* A block of source s's input, lines or framed records, goes to the batch
+ * being filled -- journaled first when the job keeps a checkpoint. */
+static void
+submit(struct job *j, struct source *s, char *data, size_t len, int framed)
+{
+	if (j->current == NULL || j->stopping) {
+		free(data);
+		return;
+	}
+	if (j->ckpt != NULL && checkpoint_block(j->ckpt, s, framed, data, len) != 0) {
+		free(data);
+		return;		/* the job fails: errors_fail woke the loop */
+	}
+	submit_to(j, j->current, s, data, len, framed);
 	if (flow_backlogged(j->flow))
 		sources_pause(j);
 }
@@ -262,9 +275,12 @@ close_batch(struct job *j, int last)
 		return;
 	/* --batches N: the Nth batch is the last, as a graceful stop makes
 	 * it -- so `state ... emit final` emits with it. */
-	if (j->ropt->max_batches > 0 && (int64_t)b->seq + 1 >= j->ropt->max_batches)
+	if (j->ropt->max_batches > 0 && (int64_t)(b->seq - j->first_seq) + 1 >= j->ropt->max_batches)
 		last = 1;
 	srcset_cut(j->sources);
+	/* A batch runs only once it can be recomputed: its end is durable. */
+	if (j->ckpt != NULL && checkpoint_cut(j->ckpt, b->seq, b->time, last) != 0)
+		last = 1;
 	b->last = last;
 	next_time = b->time + j->interval;
 	j->current = NULL;
@@ -280,6 +296,8 @@ close_batch(struct job *j, int last)
 	}
 	j->current = batch_new(j->exec, j->next_seq++, next_time);
 	lists_submit(j->lists, j->exec, j->current, j->current->seq, 0);
+	if (j->ckpt != NULL)
+		checkpoint_begin(j->ckpt, j->current->seq);
 }
 
 static void
@@ -317,6 +335,9 @@ on_block_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	srcset_cut(j->sources);
+	/* What was read in this block interval is durable from here on. */
+	if (j->ckpt != NULL)
+		checkpoint_sync(j->ckpt);
 	/* A wake-up that raced with a pause is caught here at the latest. */
 	if (flow_paused(j->flow) && flow_drained(j->flow))
 		sources_resume(j);
@@ -412,12 +433,21 @@ static void
 run_virtual(struct job *j)
 {
 	int n = j->opt->once ? 1 : lists_max(j->lists);
+	/* After a checkpoint: the lists after the last batch it completed. */
+	int k0 = j->ckpt != NULL ? (int)(checkpoint_last_seq(j->ckpt) + 1) : 0;
 
 	if (n < 1)
 		n = 1;		/* batches() with no list: one empty batch */
-	if (j->ropt->max_batches > 0 && n > j->ropt->max_batches)
-		n = (int)j->ropt->max_batches;
-	for (int k = 0; k < n; k++) {
+	if (k0 >= n) {
+		/* Every list was done before: nothing more to run. */
+		driver_end(j->driver);
+		clock_run(j->clock);
+		driver_join(j->driver);
+		return;
+	}
+	if (j->ropt->max_batches > 0 && n - k0 > j->ropt->max_batches)
+		n = k0 + (int)j->ropt->max_batches;
+	for (int k = k0; k < n; k++) {
 		int64_t time = (int64_t)(k + 1) * j->interval;
 		struct batch *b = batch_new(j->exec, (uint64_t)k, time);
 		clock_set(j->clock, time);
@@ -429,21 +459,65 @@ run_virtual(struct job *j)
 	driver_join(j->driver);
 }
 
+/* The batches cut before a crash and not checkpointed: run again with
+ * their times and input, before anything new is read.  0, or -1 when one
+ * cannot be (reported). */
+static int
+recompute(struct job *j)
+{
+	struct checkpoint_block *bl;
+	uint64_t seq;
+	int64_t time;
+	size_t nb;
+	int last, r;
+
+	while ((r = checkpoint_next_redo(j->ckpt, &seq, &time, &last, &bl, &nb)) > 0) {
+		struct batch *b = batch_new(j->exec, seq, time);
+		lists_submit(j->lists, j->exec, b, seq, 0);
+		for (size_t i = 0; i < nb; i++)
+			submit_to(j, b, srcset_source(j->sources, bl[i].source), bl[i].data,
+			    bl[i].len, bl[i].framed);
+		free(bl);
+		driver_enqueue(j->driver, b);
+	}
+	return r;
+}
+
 static void
 run_real(struct job *j)
 {
 	struct event_base *base = clock_base(j->clock);
 	struct timeval block_tv;
+	int64_t first = next_boundary(clock_now(j->clock), j->interval);
+	int redo = 0;
 
 	j->signal_int = evsignal_new(base, SIGINT, on_signal, j);
 	j->signal_term = evsignal_new(base, SIGTERM, on_signal, j);
 	event_add(j->signal_int, NULL);
 	event_add(j->signal_term, NULL);
-	j->current = batch_new(j->exec, j->next_seq++,
-	    next_boundary(clock_now(j->clock), j->interval));
-	lists_submit(j->lists, j->exec, j->current, 0, j->opt->once);
+
+	if (j->ckpt != NULL) {
+		redo = recompute(j);
+		/* The batches go on after the last one cut; the time while the
+		 * job was down makes none. */
+		j->next_seq = (uint64_t)(checkpoint_cut_seq(j->ckpt) + 1);
+		if (first <= checkpoint_cut_time(j->ckpt))
+			first = checkpoint_cut_time(j->ckpt) + j->interval;
+	}
+	j->first_seq = j->next_seq;
+	j->current = batch_new(j->exec, j->next_seq++, first);
+	lists_submit(j->lists, j->exec, j->current, j->current->seq, j->opt->once);
+	if (j->ckpt != NULL && redo == 0 && checkpoint_begin(j->ckpt, j->current->seq) != 0)
+		redo = -1;
 	j->starting = 1;
-	if (srcset_start(j->sources, base) != 0) {
+	if (redo < 0) {
+		/* The checkpoint cannot go on (it said why): as a source that
+		 * could not start. */
+		errors_stop_at(j->errors, j->current->seq);
+		j->starting = 0;
+		j->bad_input = 1;
+		close_batch(j, 1);
+	} else if (srcset_start(j->sources, base) != 0) {
 		/* A job that could not start writes nothing: its one batch
 		 * runs only so that everything ends the usual way. */
 		errors_stop_at(j->errors, j->current->seq);
@@ -531,10 +605,30 @@ setup(struct job *j)
 	for (int i = 0; i < plan->nnodes; i++)
 		if (plan->nodes[i]->op == OP_STATE)	/* what exec_state_keys counts */
 			has_state = 1;
+	if (plan->settings.checkpoint != NULL) {
+		struct checkpoint_config cc = { 0 };
+		enum checkpoint_fail cf;
+		cc.plan = plan;
+		cc.exec = j->exec;
+		cc.sources = j->sources;
+		cc.dir = plan->settings.checkpoint;
+		cc.script = j->ropt->script != NULL ? j->ropt->script : "";
+		cc.script_name = j->ropt->script_name != NULL ? j->ropt->script_name : "<eval>";
+		cc.fresh = j->ropt->fresh;
+		cc.interval = j->interval;
+		cc.every_ms = plan->settings.checkpoint_every_ms;
+		cc.reporter = j->rep;
+		cc.fail = host_fail;
+		cc.arg = j;
+		j->ckpt = checkpoint_open(&cc, &cf);
+		if (j->ckpt == NULL)
+			return cf == CHECKPOINT_REFUSED ? JOB_REFUSED : JOB_FAILED;
+	}
 	dc.exec = j->exec;
 	dc.output = j->output;
 	dc.flow = j->flow;
 	dc.errors = j->errors;
+	dc.ckpt = j->ckpt;
 	dc.reporter = j->rep;
 	dc.status = j->ropt->status;
 	dc.has_state = has_state;
@@ -561,6 +655,7 @@ teardown(struct job *j)
 	if (j->current != NULL)
 		batch_free(j->exec, j->current);
 	j->current = NULL;
+	checkpoint_free(j->ckpt);
 	exec_free(j->exec);
 	srcset_free(j->sources);
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)

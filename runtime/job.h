@@ -19,6 +19,10 @@ struct run_options {
 	int status;		/* report each batch's status (the status line) */
 	int64_t max_batches;	/* --batches N; 0: no limit */
 	int64_t duration_ms;	/* --duration; 0: no limit */
+	/* For a checkpoint: the script as written, its name for messages,
+	 * and --fresh (discard what the checkpoint holds). */
+	const char *script, *script_name;
+	int fresh;
 };
 
 /* How a job ended; the caller maps it to an exit status. */
@@ -26,6 +30,7 @@ enum job_result {
 	JOB_OK,			/* its sources ended, or it was stopped */
 	JOB_FAILED,		/* it failed while running, or could not start */
 	JOB_UNSUPPORTED,	/* the script needs a part not built yet */
+	JOB_REFUSED,		/* its checkpoint is of another script: a stage changed */
 };
 
 /*

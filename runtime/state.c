@@ -140,6 +140,23 @@ state_bytes(const struct state *s)
 	return n;
 }
 
+void
+state_sample(const struct state *s, int n, struct strbuf *sb)
+{
+	int shown = 0;
+
+	for (int p = 0; p < s->nparts && shown < n; p++) {
+		const struct keymap *m = &s->parts[p].map;
+		for (size_t i = 0; i < m->n && shown < n; i++) {
+			if (m->list[i]->aux == DEAD)
+				continue;
+			if (shown++ > 0)
+				strbuf_adds(sb, ", ");
+			value_format_json(sb, m->list[i]->key);
+		}
+	}
+}
+
 size_t
 state_keys(const struct state *s)
 {

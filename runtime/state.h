@@ -57,6 +57,8 @@ void state_update(struct state *, int part, struct eval *, int64_t now,
 size_t state_emit(struct state *, int part, struct arena *, int final, struct value **out);
 
 size_t state_keys(const struct state *);
+/* Up to n of its keys, as JSON, ", " between them (--inspect shows them). */
+void state_sample(const struct state *, int n, struct strbuf *);
 /* Bytes of memory the store's keys and values take (their arenas). */
 size_t state_bytes(const struct state *);
 

@@ -44,8 +44,15 @@ state_nbytes(const void *p)
 	return state_bytes(p);
 }
 
+static void
+state_nsample(const void *p, int n, struct strbuf *sb)
+{
+	state_sample(p, n, sb);
+}
+
 const struct stateful_ops state_stateful = {
 	"state", state_full, state_changes, state_restore_any, state_nkeys, state_nbytes,
+	state_nsample,
 };
 
 static int

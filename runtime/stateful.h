@@ -32,6 +32,8 @@ struct stateful_ops {
 	int (*restore)(void *, struct eval *, const char *data, size_t len);
 	size_t (*keys)(const void *);	/* keys (or elements) held */
 	size_t (*bytes)(const void *);	/* memory they take */
+	/* Up to n of its keys as JSON, ", " between them; may be NULL. */
+	void (*sample)(const void *, int n, struct strbuf *sb);
 };
 
 struct stateful {

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
+#include "runtime/codec.h"
 #include "runtime/io/sink.h"
 #include "stdlib/xmalloc.h"
 
@@ -34,6 +36,7 @@ struct file {
 	/* append */
 	int fd;
 	int64_t length;		/* after the last batch committed */
+	int known;		/* ... since the file was opened or restored */
 	size_t pending;		/* written, not yet committed */
 };
 
@@ -173,6 +176,7 @@ append_open(struct sink *s, int worker, void **conn)
 		return sink_reason(s, SINK_ERROR, "append: cannot open %s: %s", f->path,
 		    strerror(errno));
 	f->length = lseek(f->fd, 0, SEEK_END);
+	f->known = 1;
 	*conn = f;
 	return SINK_OK;
 }
@@ -202,6 +206,59 @@ append_commit(struct sink *s, void *conn, int64_t batch_time)
 	f->length += (int64_t)f->pending;
 	f->pending = 0;
 	return SINK_OK;
+}
+
+#define APPEND_MAGIC "streamjob-append-1\n"
+
+static void
+append_save(struct sink *s, struct strbuf *sb)
+{
+	struct file *f = s->ctx;
+	int64_t length = f->length;
+	struct stat st;
+
+	if (!f->known)
+		length = stat(f->path, &st) == 0 ? (int64_t)st.st_size : 0;
+	strbuf_adds(sb, APPEND_MAGIC);
+	codec_put_u64(sb, (uint64_t)length);
+}
+
+/* Cut the file back to its length at the checkpoint: what a batch after
+ * it appended is appended again when the batch is recomputed. */
+static int
+append_restore(struct sink *s, const char *data, size_t len, char **err)
+{
+	struct file *f = s->ctx;
+	struct codec_reader r;
+	struct stat st;
+	int64_t length;
+
+	codec_reader_init(&r, data, len, APPEND_MAGIC, NULL);
+	length = (int64_t)codec_get_u64(&r);
+	if (!codec_done(&r) || length < 0) {
+		*err = xstrdup("append: the checkpoint's record of the file is not one this version reads");
+		return -1;
+	}
+	if (stat(f->path, &st) != 0) {
+		if (errno == ENOENT && length == 0)
+			return 0;
+		*err = xasprintf("append: %s: %s (it held %lld bytes at the checkpoint)", f->path,
+		    strerror(errno), (long long)length);
+		return -1;
+	}
+	if ((int64_t)st.st_size < length) {
+		*err = xasprintf("append: %s is shorter (%lld bytes) than at the checkpoint (%lld bytes)",
+		    f->path, (long long)st.st_size, (long long)length);
+		return -1;
+	}
+	if ((int64_t)st.st_size > length && truncate(f->path, length) != 0) {
+		*err = xasprintf("append: cannot cut %s back to %lld bytes: %s", f->path,
+		    (long long)length, strerror(errno));
+		return -1;
+	}
+	f->length = length;
+	f->known = 1;
+	return 0;
 }
 
 static void
@@ -242,6 +299,8 @@ const struct sink_desc sink_append = {
 	.open = append_open,
 	.write = append_write,
 	.commit = append_commit,
+	.save = append_save,
+	.restore = append_restore,
 	.close = append_close,
 	.free = file_free,
 };

@@ -116,6 +116,13 @@ struct sink_desc {
 	/* SINK_EXACTLY_ONCE: after a restart from a checkpoint, undo what
 	 * was written after the batch last_committed (ms).  May be NULL. */
 	enum sink_result (*recover)(struct sink *, int64_t last_committed);
+	/* SINK_EXACTLY_ONCE, kept by the sink itself (append: its file's
+	 * length): its progress after the last commit, as bytes a checkpoint
+	 * keeps; and, on recovery, before anything is written, undo what
+	 * came after such bytes (-1 with *err, the job does not start).  May
+	 * be NULL. */
+	void (*save)(struct sink *, struct strbuf *);
+	int (*restore)(struct sink *, const char *data, size_t len, char **err);
 	/* Close a connection (after a failure, or at the end). */
 	void (*close)(struct sink *, void *conn);
 	/* Free ctx. */
