@@ -7,7 +7,7 @@
  * status 99 at the Nth step; with STREAMJOB_CRASH_LIST=1 each step prints
  * "crash point N: NAME" as it passes, so a test can enumerate the steps
  * and then crash at each in turn.  Both are read once, at the first step.
- * Without them a step costs one atomic increment.
+ * Without them a step costs a test of two variables.
  */
 #ifndef CKPT_CRASH_H
 #define CKPT_CRASH_H

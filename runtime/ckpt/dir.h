@@ -35,6 +35,11 @@ int ckpt_dir_fd(const struct ckpt_dir *);		/* an O_DIRECTORY fd */
 /* "DIR/NAME", for messages (the caller frees it). */
 char *ckpt_dir_label(const struct ckpt_dir *, const char *name);
 
+/* The names of the entries of DIR but . and .., NULL-terminated (free
+ * with ckpt_dir_names_free): NULL and *err when it cannot be read. */
+char **ckpt_dir_names(struct ckpt_dir *, char **err);
+void ckpt_dir_names_free(char **);
+
 /* No manifest and no journal segment: a new checkpoint. */
 int ckpt_dir_empty(struct ckpt_dir *);
 

@@ -102,6 +102,8 @@ struct rec_reader {
 	size_t len, off;
 	int allow_torn;
 	int done;
+	int file_type;
+	uint32_t types;		/* bit t: type t belongs in this kind of file */
 };
 
 /* Check the file header; REC_OK, REC_DAMAGED (another type or version,
@@ -109,6 +111,7 @@ struct rec_reader {
  * header (a segment a crash left before its first record). */
 int rec_reader_init(struct rec_reader *, const char *label, const void *data, size_t len,
     int file_type, int allow_torn, char **err);
+/* The next record (of a type that belongs in the file; its checksum good). */
 int rec_next(struct rec_reader *, struct rec *out, char **err);
 
 /* "LABEL: damaged at offset N: WHAT" (the caller frees it). */

@@ -18,6 +18,10 @@ struct strbuf;
 
 #define STATEFILE_CHUNK ((size_t)64 << 20)
 
+/* The size of DATA records from now on (tests; 0 restores
+ * STATEFILE_CHUNK). */
+void statefile_set_chunk(size_t);
+
 /* 0, or -1 and *err. */
 int statefile_write(struct ckpt_dir *, const char *name, const void *data, size_t len, char **err);
 /* The saved bytes appended to out: 0, or -1 and *err (a missing file is
