@@ -259,7 +259,7 @@ rec_reader_init(struct rec_reader *r, const char *label, const void *data, size_
 	r->allow_torn = allow_torn;
 	file_header(h, file_type);
 	if (len < REC_FILE_HEADER) {
-		if (allow_torn && memcmp(data, h, len) == 0) {
+		if (allow_torn && (len == 0 || memcmp(data, h, len) == 0)) {
 			r->done = 1;
 			return REC_TORN;
 		}

@@ -69,6 +69,10 @@ statefile_read(struct ckpt_dir *d, const char *name, struct strbuf *out, char **
 	struct rec rec;
 	struct rec_cur c;
 	int st, rc = -1;
+	/* Into an empty strbuf the file's own buffer is handed over, the
+	 * pieces moved to its front: no second copy of a large state. */
+	int inplace = out->data == NULL;
+	char *dst;
 
 	st = ckpt_dir_read(d, name, &data, &len, err);
 	if (st != 0) {
@@ -79,9 +83,15 @@ statefile_read(struct ckpt_dir *d, const char *name, struct strbuf *out, char **
 	}
 	if (rec_reader_init(&r, label, data, len, REC_FILE_STATE, 0, err) != REC_OK)
 		goto out;
+	dst = data;
 	while ((st = rec_next(&r, &rec, err)) == REC_OK) {
 		if (rec.type == REC_DATA) {
-			strbuf_add(out, rec.payload, rec.len);
+			/* dst is before the payload; the reader reads only after it */
+			if (inplace)
+				memmove(dst, rec.payload, rec.len);
+			else
+				strbuf_add(out, rec.payload, rec.len);
+			dst += rec.len;
 			total += rec.len;
 			ndata++;
 			continue;
@@ -99,12 +109,19 @@ statefile_read(struct ckpt_dir *d, const char *name, struct strbuf *out, char **
 			*err = rec_damaged(label, r.off, "data after the END record");
 		else
 			rc = 0;
+		if (rc == 0 && inplace) {
+			data[total] = '\0';
+			out->data = data;
+			out->len = total;
+			out->cap = len + 1;
+			data = NULL;
+		}
 		goto out;
 	}
 	if (st == REC_EOF)
 		*err = rec_damaged(label, r.off, "the file ends before its END record");
 out:
-	if (rc != 0) {
+	if (rc != 0 && !inplace) {
 		out->len = start;	/* nothing added */
 		if (out->data != NULL)
 			out->data[start] = '\0';

@@ -24,7 +24,8 @@ void statefile_set_chunk(size_t);
 
 /* 0, or -1 and *err. */
 int statefile_write(struct ckpt_dir *, const char *name, const void *data, size_t len, char **err);
-/* The saved bytes appended to out: 0, or -1 and *err (a missing file is
+/* The saved bytes appended to out (an empty out gets the file's buffer,
+ * without a copy): 0, or -1 and *err, out as it was (a missing file is
  * an error too: the manifest names it). */
 int statefile_read(struct ckpt_dir *, const char *name, struct strbuf *out, char **err);
 

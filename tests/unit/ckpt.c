@@ -602,6 +602,13 @@ test_statefile(void)
 	TAP_OK(statefile_write(d, "state-2-1.full", in.data, in.len, &err) == 0 &&
 	    statefile_read(d, "state-2-1.full", &sb, &err) == 0 && sb.len == 700 &&
 	    memcmp(sb.data, in.data, 700) == 0, "state file: in pieces, read back whole");
+	{
+		struct strbuf fresh = STRBUF_INIT;
+		TAP_OK(statefile_read(d, "state-2-1.full", &fresh, &err) == 0 && fresh.len == 700 &&
+		    memcmp(fresh.data, in.data, 700) == 0 && fresh.data[700] == '\0',
+		    "state file: in pieces, read into an empty buffer (the file's own)");
+		strbuf_release(&fresh);
+	}
 	raw = get_file(path, "state-2-1.full", &len);
 	TAP_OK(len == 8 + 3 * 9 + 700 + 9 + 16, "state file: three DATA records and END");
 	free(raw);
