@@ -270,6 +270,24 @@ fail:
 	return NULL;
 }
 
+struct ckpt_dir *
+ckpt_dir_open_readonly(const char *path, char **err)
+{
+	struct ckpt_dir *d = xcalloc(1, sizeof *d);
+
+	d->path = xstrdup(path);
+	d->lockfd = -1;
+	d->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->fd < 0) {
+		*err = errno == ENOENT ? xasprintf("checkpoint directory %s does not exist", path) :
+		    errno == ENOTDIR ? xasprintf("checkpoint directory %s: not a directory", path) :
+		    xasprintf("checkpoint directory %s: %s", path, strerror(errno));
+		ckpt_dir_close(d);
+		return NULL;
+	}
+	return d;
+}
+
 void
 ckpt_dir_close(struct ckpt_dir *d)
 {

@@ -27,6 +27,10 @@ struct ckpt_dir;
  * in it first (manifest, state-*, wal-*, .*.tmp).  Leftover temporary
  * files of a crash are removed in any case.  NULL and *err on failure. */
 struct ckpt_dir *ckpt_dir_open(const char *path, int fresh, char **err);
+/* Open DIR to read it only (--inspect): nothing is created, locked or
+ * removed, so it works while a job uses DIR (every file there is replaced
+ * whole by a rename).  NULL and *err when DIR cannot be opened. */
+struct ckpt_dir *ckpt_dir_open_readonly(const char *path, char **err);
 /* Unlock and free (NULL is fine). */
 void ckpt_dir_close(struct ckpt_dir *);
 

@@ -77,6 +77,7 @@ struct rec_writer {
 
 void rec_writer_init(struct rec_writer *, int fd, uint64_t off);
 int rec_put(struct rec_writer *, int type, const void *payload, size_t len);
+/* The payload in n <= 7 pieces (a BLOCK's fields and its data, uncopied). */
 int rec_putv(struct rec_writer *, int type, const struct iovec *iov, int n);
 /* Write all of iov (looping over short writes and IOV_MAX); -1 and errno. */
 int rec_writev_all(int fd, const struct iovec *iov, int n);

@@ -314,6 +314,18 @@ test_dir(void)
 	TAP_STR(msg, want, "dir: a second opener is refused, with the holder's pid");
 	free(msg);
 
+	{
+		struct ckpt_dir *ro = ckpt_dir_open_readonly(path, &err);
+		TAP_OK(ro != NULL && ckpt_dir_empty(ro), "dir: opened to read while a job holds it");
+		ckpt_dir_close(ro);
+		ro = ckpt_dir_open_readonly(missing, &err);
+		snprintf(want, sizeof want, "checkpoint directory %s does not exist", missing);
+		TAP_OK(ro == NULL, "dir: opening to read creates nothing");
+		TAP_STR(err, want, "dir: ... and says it does not exist");
+		free(err);
+		err = NULL;
+	}
+
 	/* The checkpoint's files, a temporary one, and someone else's. */
 	put_file(path, "manifest", "m", 1);
 	put_file(path, "state-1-1.full", "s", 1);
