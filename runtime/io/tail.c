@@ -17,8 +17,10 @@
  * as codec integers; version 1, the first three only, is still read).  It
  * is exact after every block handed over: the bytes of the file between
  * two positions are the lines of the blocks between them, so replay reads
- * them again.  A restored position is where reading starts, when the file
- * under PATH is still that file.
+ * them again.  A restored position is where reading starts, in the file
+ * under PATH if it is still that file, else in that file found next to
+ * PATH (rotated while the job was down: its rest is read, then the new
+ * file), else at the start of the file under PATH.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -77,6 +79,7 @@ struct tail_source {
 };
 
 static void on_pump(evutil_socket_t, short, void *);
+static int open_by_inode(const struct tail_source *, uint64_t dev, uint64_t ino);
 
 /* Bytes of the current file read so far, counted as the input reads
  * them (the host may hear of a block in the middle of input_read). */
@@ -138,6 +141,21 @@ open_file(struct tail_source *ts, int at_end)
 		ts->missing_said = 1;
 		close(fd);
 		return -1;
+	}
+	if (ts->restored && (ts->restored_pos.dev != 0 || ts->restored_pos.ino != 0) &&
+	    ((uint64_t)st.st_dev != ts->restored_pos.dev ||
+	    (uint64_t)st.st_ino != ts->restored_pos.ino)) {
+		/* Rotated while the job was down: the rest of the file the
+		 * position is in, if it is still next to PATH, comes first;
+		 * the rotation is then followed as it would have been. */
+		int old = open_by_inode(ts, ts->restored_pos.dev, ts->restored_pos.ino);
+		struct stat ost;
+		if (old >= 0 && fstat(old, &ost) == 0 && ost.st_size >= ts->restored_pos.offset) {
+			close(fd);
+			fd = old;
+			st = ost;
+		} else if (old >= 0)
+			close(old);
 	}
 	if (ts->missing_said)
 		source_warn(ts->src, "found; reading from its start");
