@@ -10,11 +10,20 @@
  * file elsewhere (or under a name starting with `.` or `_`, which are
  * ignored) and renames it into DIR when it is complete, so a file is never
  * read half-written.  Each file is read once, whole, one file after
- * another; its last line is a line even without a newline.  The position
- * is the set of names done -- read, skipped, or present at the first start
- * with existing=false -- saved as bytes (FILES_POS_MAGIC, a count, the
- * names in byte order as codec strings); a restored position makes them
- * done again, so they are not read twice.
+ * another; its last line is a line even without a newline.
+ *
+ * The position is the names done -- read, skipped, or present at the
+ * first start with existing=false -- in the order they were done, each
+ * with whether its lines were read, then the file being read and the
+ * offset up to which its lines were handed over.  As bytes:
+ * FILES_POS_MAGIC, a count, per name a codec string and 1 (read) or 0,
+ * the current name as a codec string ("" when none) and the offset.  It
+ * is exact after every block handed over, so replay reads the lines
+ * between two positions again: the rest of the first one's current file,
+ * the files read since, the start of the second one's current file.  A
+ * restored position makes its names done again, so they are not read
+ * twice, and the current file is read on from its offset.  Version 1
+ * (the names done, sorted by their bytes) is still read.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,7 +50,8 @@
 
 #define SCAN_MS 500
 /* A saved position starts with the kind's name and a version byte. */
-#define FILES_POS_MAGIC "files\001"
+#define FILES_POS_MAGIC "files\002"
+#define FILES_POS_MAGIC_1 "files\001"
 
 enum { NAME_QUEUED = 1, NAME_DONE = 2, NAME_IGNORED = 3 };
 
@@ -62,6 +72,15 @@ struct files_source {
 	char *current;
 	struct input in;
 	int have_input;
+	int64_t cur_offset;		/* where reading of it began */
+	int64_t cur_bytes;		/* in.bytes then */
+	/* the names done, in order, as the position holds them */
+	struct strbuf done;
+	uint64_t ndone;
+	/* a restored position's file being read, and where */
+	char *resume;
+	int64_t resume_offset;
+	int restored;
 };
 
 /* What is known of a name: 0 (nothing), or one of the marks. */
@@ -81,6 +100,18 @@ names_set(struct files_source *fs, const char *name, int mark)
 	int created;
 
 	keymap_upsert(&fs->seen, k, value_hash(k), &created)->aux = mark;
+}
+
+/* name is done: read (its lines handed over), or not. */
+static void
+mark_done(struct files_source *fs, const char *name, int read)
+{
+	if (names_get(fs, name) == NAME_DONE || names_get(fs, name) == NAME_IGNORED)
+		return;
+	names_set(fs, name, read < 0 ? NAME_IGNORED : NAME_DONE);
+	codec_put_value(&fs->done, value_str(name, strlen(name)));
+	codec_put_u64(&fs->done, read > 0 ? 1 : 0);
+	fs->ndone++;
 }
 
 /* Is this a name to read: not hidden, matching the glob, a regular file? */
@@ -160,7 +191,7 @@ scan(struct files_source *fs, int first)
 		qsort(found, n, sizeof *found, found_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (first && !fs->existing)
-			names_set(fs, found[i].name, NAME_IGNORED);
+			mark_done(fs, found[i].name, -1);
 		else
 			enqueue(fs, found[i].name);
 		free(found[i].name);
@@ -186,7 +217,7 @@ finish_current(struct files_source *fs)
 	input_cut(&fs->in);
 	close(fs->fd);
 	fs->fd = -1;
-	names_set(fs, fs->current, NAME_DONE);
+	mark_done(fs, fs->current, 1);
 	free(fs->current);
 	fs->current = NULL;
 }
@@ -210,12 +241,21 @@ start_next(struct files_source *fs)
 		} else if (fd < 0)
 			source_warn(s, "%s: %s; skipped", path, strerror(errno));
 		if (fd < 0) {
-			names_set(fs, name, NAME_DONE);
+			mark_done(fs, name, 0);
 			free(name);
 		} else {
 			fs->fd = fd;
 			fs->current = name;
 			fs->in.fd = fd;
+			fs->cur_offset = 0;
+			fs->cur_bytes = fs->in.bytes;
+			/* A restored position's file: on from its offset. */
+			if (fs->resume != NULL && strcmp(fs->resume, name) == 0) {
+				off_t at = lseek(fd, (off_t)fs->resume_offset, SEEK_SET);
+				fs->cur_offset = at < 0 ? 0 : (int64_t)at;
+				free(fs->resume);
+				fs->resume = NULL;
+			}
 		}
 		free(path);
 	}
@@ -301,6 +341,7 @@ static int
 files_start(struct source *s)
 {
 	struct files_source *fs = s->impl;
+	int restored = fs->restored;
 	struct stat st;
 
 	if (stat(fs->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -330,7 +371,11 @@ files_start(struct source *s)
 			evtimer_add(fs->scan_ev, &tv);
 		}
 	}
-	if (scan(fs, 1) != 0) {
+	/* A restored position's file being read goes first. */
+	if (fs->resume != NULL && names_get(fs, fs->resume) == 0)
+		enqueue(fs, fs->resume);
+	fs->restored = 0;
+	if (scan(fs, !restored) != 0) {
 		source_error(s, "%s", strerror(errno));
 		return -1;
 	}
@@ -397,6 +442,8 @@ files_free(struct source *s)
 		free(fs->queue[i]);
 	free(fs->queue);
 	free(fs->current);
+	free(fs->resume);
+	strbuf_release(&fs->done);
 	keymap_release(&fs->seen);
 	arena_free(fs->seen_arena);
 	free(fs->dir);
@@ -404,33 +451,97 @@ files_free(struct source *s)
 	free(fs);
 }
 
-static int
-name_cmp(const void *a, const void *b)
+/* The current file and the offset up to which its lines were handed over:
+ * up to the first byte still held (a partial line, or a long line going by
+ * to be dropped). */
+static void
+current_position(const struct files_source *fs, const char **name, int64_t *offset)
 {
-	const struct value *x = *(const struct value *const *)a;
-	const struct value *y = *(const struct value *const *)b;
-	int c = memcmp(x->u.s, y->u.s, x->n < y->n ? x->n : y->n);
-
-	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
+	if (fs->current != NULL) {
+		const struct lines *l = &fs->in.lines;
+		*name = fs->current;
+		*offset = fs->cur_offset + (fs->in.bytes - fs->cur_bytes) -
+		    (int64_t)lines_pending(l) - (l->discarding ? (int64_t)l->discarded : 0);
+	} else if (fs->resume != NULL) {
+		*name = fs->resume;	/* restored, not started yet */
+		*offset = fs->resume_offset;
+	} else {
+		*name = "";
+		*offset = 0;
+	}
 }
 
-/* Sorted, so that the same set always saves as the same bytes. */
 static void
 files_save(struct source *s, struct strbuf *sb)
 {
 	struct files_source *fs = s->impl;
-	const struct value **names = xcalloc(fs->seen.n + 1, sizeof *names);
-	size_t n = 0;
+	const char *name;
+	int64_t offset;
 
-	for (size_t i = 0; i < fs->seen.n; i++)
-		if (fs->seen.list[i]->aux == NAME_DONE || fs->seen.list[i]->aux == NAME_IGNORED)
-			names[n++] = &fs->seen.list[i]->key;
-	qsort(names, n, sizeof *names, name_cmp);
+	current_position(fs, &name, &offset);
 	strbuf_adds(sb, FILES_POS_MAGIC);
-	codec_put_u64(sb, n);
-	for (size_t i = 0; i < n; i++)
-		codec_put_value(sb, *names[i]);
-	free(names);
+	codec_put_u64(sb, fs->ndone);
+	if (fs->done.len > 0)
+		strbuf_add(sb, fs->done.data, fs->done.len);
+	codec_put_value(sb, value_str(name, strlen(name)));
+	codec_put_u64(sb, (uint64_t)offset);
+}
+
+/* A position read: its names done (in order, read or not), its current
+ * file and offset.  Version 1 has names only (none read, no current). */
+struct files_pos {
+	struct value *names;
+	int *read;
+	uint64_t n;
+	struct value current;
+	int64_t offset;
+};
+
+static int
+is_name(struct value v, int empty_ok)
+{
+	return v.type == VT_STR && (empty_ok || v.n > 0) &&
+	    memchr(v.u.s, '\0', v.n) == NULL;
+}
+
+static int
+get_pos(const char *data, size_t len, struct arena *a, struct files_pos *p)
+{
+	struct codec_reader r;
+	int v1 = len >= 6 && memcmp(data, FILES_POS_MAGIC_1, 6) == 0;
+	uint64_t offset = 0;
+
+	memset(p, 0, sizeof *p);
+	codec_reader_init(&r, data, len, v1 ? FILES_POS_MAGIC_1 : FILES_POS_MAGIC, a);
+	p->n = codec_get_u64(&r);
+	/* every name takes 9 bytes at least: a count past the end is a lie */
+	if (r.bad || p->n > (uint64_t)(r.end - r.p) / 9)
+		return -1;
+	p->names = arena_alloc(a, (p->n + 1) * sizeof *p->names);
+	p->read = arena_alloc(a, (p->n + 1) * sizeof *p->read);
+	for (uint64_t i = 0; i < p->n; i++) {
+		p->names[i] = codec_get_value(&r);
+		p->read[i] = 0;
+		if (!v1) {
+			uint64_t f = codec_get_u64(&r);
+			if (f > 1)
+				return -1;
+			p->read[i] = (int)f;
+		}
+		if (!is_name(p->names[i], 0))
+			return -1;
+	}
+	p->current = value_str("", 0);
+	if (!v1) {
+		p->current = codec_get_value(&r);
+		offset = codec_get_u64(&r);
+		if (!is_name(p->current, 1) || offset > INT64_MAX)
+			return -1;
+	}
+	if (!codec_done(&r))
+		return -1;
+	p->offset = (int64_t)offset;
+	return 0;
 }
 
 static int
@@ -438,27 +549,80 @@ files_restore(struct source *s, const char *data, size_t len)
 {
 	struct files_source *fs = s->impl;
 	struct arena *a = arena_new(0);
-	struct codec_reader r;
-	struct value *names;
-	uint64_t n;
+	struct files_pos p;
+
+	if (get_pos(data, len, a, &p) != 0) {
+		arena_free(a);
+		return -1;
+	}
+	/* All or nothing: marked only once every name has been read. */
+	for (uint64_t i = 0; i < p.n; i++)
+		mark_done(fs, p.names[i].u.s, p.read[i]);
+	free(fs->resume);
+	fs->resume = NULL;
+	if (p.current.n > 0 && names_get(fs, p.current.u.s) == 0) {
+		fs->resume = xstrdup(p.current.u.s);
+		fs->resume_offset = p.offset;
+	}
+	fs->restored = 1;
+	arena_free(a);
+	return 0;
+}
+
+static int
+same_name(struct value a, struct value b)
+{
+	return a.n == b.n && memcmp(a.u.s, b.u.s, a.n) == 0;
+}
+
+/* The lines of DIR/name's bytes [from, to) (to < 0: to its end). */
+static int
+replay_file(const struct files_source *fs, struct value name, int64_t from, int64_t to,
+    struct strbuf *out, char **err)
+{
+	char *path = xasprintf("%s/%s", fs->dir, name.u.s);
+	int fd, rc = -1;
+
+	if (to >= 0 && to <= from) {
+		free(path);
+		return 0;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		*err = xasprintf("%s: %s", path, strerror(errno));
+	else if ((rc = replay_lines(fd, from, to, out)) != 0)
+		*err = xasprintf("reading %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+static int
+files_replay(struct source *s, const char *fromb, size_t fromlen, const char *tob,
+    size_t tolen, struct strbuf *out, char **err)
+{
+	struct files_source *fs = s->impl;
+	struct arena *a = arena_new(0);
+	struct files_pos from, to;
 	int rc = -1;
 
-	codec_reader_init(&r, data, len, FILES_POS_MAGIC, a);
-	n = codec_get_u64(&r);
-	/* every name takes 9 bytes at least: a count past the end is a lie */
-	if (r.bad || n > (uint64_t)(r.end - r.p) / 9)
+	if (get_pos(fromb, fromlen, a, &from) != 0 || get_pos(tob, tolen, a, &to) != 0) {
+		*err = xstrdup("not a position of files");
 		goto done;
-	names = arena_alloc(a, (n + 1) * sizeof *names);
-	for (uint64_t i = 0; i < n; i++) {
-		names[i] = codec_get_value(&r);
-		if (names[i].type != VT_STR || memchr(names[i].u.s, '\0', names[i].n) != NULL)
+	}
+	/* Names are done in order: from's are the first of to's. */
+	if (from.n > to.n) {
+		*err = xstrdup("the positions are out of order");
+		goto done;
+	}
+	for (uint64_t i = from.n; i < to.n; i++) {
+		int64_t start = same_name(to.names[i], from.current) ? from.offset : 0;
+		if (to.read[i] && replay_file(fs, to.names[i], start, -1, out, err) != 0)
 			goto done;
 	}
-	if (!codec_done(&r))
+	if (to.current.n > 0 && replay_file(fs, to.current,
+	    same_name(to.current, from.current) ? from.offset : 0, to.offset, out, err) != 0)
 		goto done;
-	/* All or nothing: marked only once every name has been read. */
-	for (uint64_t i = 0; i < n; i++)
-		names_set(fs, names[i].u.s, NAME_DONE);
 	rc = 0;
 done:
 	arena_free(a);
@@ -494,4 +658,5 @@ const struct source_desc source_files = {
 	.free = files_free,
 	.save = files_save,
 	.restore = files_restore,
+	.replay = files_replay,
 };

@@ -94,6 +94,19 @@ struct source_desc {
 	 * this kind (another kind's, another version, cut short). */
 	void (*save)(struct source *, struct strbuf *);
 	int (*restore)(struct source *, const char *data, size_t len);
+	/* The block data that lay between two positions saved by this kind
+	 * (from before to), read again now and appended to out: lines, or
+	 * framed records, exactly as they were handed over, the lines cut
+	 * as a live read cuts them (replay_lines).  s is init'ed, not
+	 * started.  -1 with *err (the caller frees it) when they cannot be
+	 * read again (a file gone, the bytes not this kind's positions).
+	 * NULL: the kind cannot replay. */
+	int (*replay)(struct source *s, const char *from, size_t fromlen, const char *to,
+	    size_t tolen, struct strbuf *out, char **err);
+	/* Is this instance replayable?  For a kind that is only sometimes
+	 * (stdin: when it is a regular file, which its caps cannot say);
+	 * NULL: SOURCE_REPLAYABLE in its caps decides. */
+	int (*replayable)(const struct source *);
 };
 
 /* An instance: one source of a running job. */
@@ -129,6 +142,47 @@ struct input {
 struct source *source_new(const struct source_desc *d, const struct source_host *,
     struct node *n, int once);
 void source_free(struct source *);
+
+/* Does this source read the same records again from a restored position
+ * (its kind's replayable callback, else SOURCE_REPLAYABLE; it must keep a
+ * position)? */
+int source_replayable(const struct source *);
+
+/*
+ * The block data between two positions of source s, appended to out
+ * (see source_desc.replay).  The positions are the kind's, or the parts
+ * the source set makes when rate=N lets a block go in pieces
+ * (source_position_part); the records of such a part are cut out of the
+ * block the kind replays.  -1 with *err "NAME: cannot replay: ..." (the
+ * caller frees it): not replayable, or the records cannot be read again.
+ */
+int source_replay(struct source *s, const char *from, size_t fromlen, const char *to,
+    size_t tolen, struct strbuf *out, char **err);
+
+/* The position inside a block: after its first n records (lines, or
+ * framed records), where before and after are the kind's positions
+ * around the whole block. */
+void source_position_part(struct strbuf *out, const char *before, size_t beforelen,
+    const char *after, size_t afterlen, int64_t n, int framed);
+/* Is pos such a part?  Then its pieces, pointing into pos. */
+int source_position_is_part(const char *pos, size_t len, const char **before,
+    size_t *beforelen, const char **after, size_t *afterlen, int64_t *n, int *framed);
+
+/* Where the first n records of data[off..len) end; *got: how many there
+ * were (fewer when the block ends first; a framed block's bad rest counts
+ * as one, the rest going as it is). */
+size_t source_records_end(const char *data, size_t off, size_t len, int framed, int64_t n,
+    int64_t *got);
+
+/*
+ * For a kind's replay: the lines of fd's bytes [from, to) (to < 0: up to
+ * its end) appended to out, cut by lines.c as a live read cuts them (a
+ * line over the cap dropped the same way), and the unfinished last line
+ * made a line as lines_end makes it -- a position never falls inside a
+ * line unless the live source ended that line there.  Read with pread:
+ * the descriptor's offset is not moved.  -1 on a read error (errno).
+ */
+int replay_lines(int fd, int64_t from, int64_t to, struct strbuf *out);
 
 /* For the kinds: set up an input on fd (pollable or pumped), read it. */
 void input_init(struct input *, struct source *, int fd, int pumped,
