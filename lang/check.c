@@ -2196,6 +2196,15 @@ check_program(struct plan *plan, const struct job_options *opt, struct diags *d)
 	c.a = plan->arena;
 	c.d = d;
 	c.opt = opt;
+	if (opt->nparams > 0) {
+		struct param *v = arena_alloc(plan->arena, (size_t)opt->nparams * sizeof *v);
+		for (int i = 0; i < opt->nparams; i++) {
+			v[i].name = arena_strdup(plan->arena, opt->params[i].name);
+			v[i].value = arena_strdup(plan->arena, opt->params[i].value);
+		}
+		plan->params.v = v;
+		plan->params.n = opt->nparams;
+	}
 	s->batch_ms = DEFAULT_BATCH_MS;
 	s->parallelism = opt->ncpus > 0 ? opt->ncpus : 1;
 	s->buffer_bytes = DEFAULT_BUFFER;
