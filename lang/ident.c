@@ -525,13 +525,21 @@ stage_name(const struct stage *st)
 	return NULL;
 }
 
-/* The unit's "as NAME", or NULL. */
+/* The unit's "as NAME", or NULL: a state's, a window's, or that of the
+ * distinct that is all a plain window feeds (the language lets it name
+ * the window it reads). */
 static const char *
 unit_name(const struct node *u)
 {
 	const struct node *w = unit_window(u);
+	const char *name;
 
-	return stage_name(w != NULL ? w->stage : u->stage);
+	if (w == NULL)
+		return stage_name(u->stage);
+	name = stage_name(w->stage);
+	if (name == NULL && w == u && u->noutputs == 1 && u->outputs[0]->op == OP_DISTINCT)
+		name = stage_name(u->outputs[0]->stage);
+	return name;
 }
 
 struct span

@@ -252,7 +252,8 @@ const char *plan_stage_kind(const struct plan *, const struct node *);
 
 /*
  * A stateful stage's identity; caller frees.  With "as NAME" (on the state
- * stage, or on the window of a window unit) the name; else the text of its
+ * stage, on the window of a window unit, or on a distinct that is all a
+ * plain window feeds) the name; else the text of its
  * pipeline from the source up to and including the stage, normalized: one
  * space around "|", expressions as the printer writes them (spacing,
  * comments, line breaks and redundant parentheses do not count),

@@ -171,6 +171,9 @@ test_stage_ids(void)
 	id = first_id("stdin | map (_, 1) | window 4s as w | reduceByKey sum | print\n");
 	TAP_STR(id, "w", "a window's as NAME names its unit");
 	free(id);
+	id = first_id("stdin | window 4s | distinct as seen | print\n");
+	TAP_STR(id, "seen", "a distinct over a window names the window");
+	free(id);
 	id = first_id("stdin | map (_, 1) | window 2s as w | state sum | print\n");
 	TAP_STR(id, "w", "a window named upstream of a state");
 	free(id);
