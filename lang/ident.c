@@ -8,9 +8,10 @@
  * line breaks, parentheses the precedence makes redundant) never counts,
  * and names that only label things (a let stream's name, rate=) do not
  * either.  Stage texts are built per node from its inputs' texts, in the
- * plan's topological order; a text that grows past TEXT_MAX (let streams
- * read twice by unions of unions double at each level) stands as its
- * hash, so no script makes them grow without bound.
+ * plan's topological order; an input's text that has grown past TEXT_MAX
+ * (a pipeline of a thousand stages, or let streams read twice by unions of
+ * unions, which double at each level) stands as its hash in the texts
+ * after it, so no script makes them grow without bound.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
-#define TEXT_MAX (64 * 1024)
+#define TEXT_MAX (16 * 1024)
 
 /* ---- stage labels ---- */
 
@@ -691,6 +692,31 @@ free_strings(char **v, int n)
 	for (int i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+void
+ident_fingerprints(struct plan *plan)
+{
+	int n;
+	const struct node **u = units_of(plan, &n);
+	char **ids;
+
+	if (n == 0) {
+		free(u);
+		return;
+	}
+	ids = unit_ids(plan, u, n, NULL);
+	/* a window, its reducer's; then every unit its own (a window read by
+	 * two stages is one, and the window of the first) */
+	for (int i = 0; i < n; i++) {
+		const struct node *w = unit_window(u[i]);
+		if (w != NULL)
+			plan->nodes[w->id - 1]->fingerprint = fnv1a64(ids[i], strlen(ids[i]));
+	}
+	for (int i = 0; i < n; i++)
+		plan->nodes[u[i]->id - 1]->fingerprint = fnv1a64(ids[i], strlen(ids[i]));
+	free_strings(ids, n);
+	free(u);
 }
 
 char *

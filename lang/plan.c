@@ -343,16 +343,7 @@ plan_build(struct plan *plan)
 	}
 	/* A stateful stage's is the hash of its identity (ident.c), the one a
 	 * checkpoint keeps its state under; a window's, its unit's. */
-	for (int i = 0; i < plan->nnodes; i++) {
-		struct node *n = plan->nodes[i];
-		char *id;
-		if (!(n->stage->desc->flags & OPF_STATEFUL))
-			continue;
-		id = plan_stage_id(plan, n);
-		if (id != NULL)
-			n->fingerprint = fnv1a(0xcbf29ce484222325ULL, id, strlen(id));
-		free(id);
-	}
+	ident_fingerprints(plan);
 	plan_mark(plan);
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/exec.h"
 #include "runtime/stateful.h"
 #include "runtime/workers.h"
+#include "stdlib/strbuf.h"
 
 #define MAXU 16
 
@@ -192,6 +193,31 @@ test_stage_ids(void)
 		release(&c);
 	} else
 		TAP_OK(0, "a join with a let stream: its text");
+
+	/* bounded: unions of unions of a let read twice double at each level,
+	 * a long pipeline grows with each stage */
+	{
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_adds(&sb, "let a0 = stdin | map _ + \"x\"\n");
+		for (int i = 1; i < 40; i++)
+			strbuf_addf(&sb, "let a%d = union(a%d, a%d)\n", i, i - 1, i - 1);
+		strbuf_adds(&sb, "a39 | map (_, 1) | state sum | print\n");
+		id = first_id(strbuf_str(&sb));
+		TAP_OK(strlen(id) > 0 && strlen(id) < 40 * 1024 && strchr(id, '{') != NULL,
+		    "a let read twice by 39 unions of unions: an id of %zu bytes", strlen(id));
+		free(id);
+		strbuf_reset(&sb);
+		strbuf_adds(&sb, "stdin");
+		for (int i = 0; i < 3000; i++)
+			strbuf_adds(&sb, " | map _ + \"abcdefghij\"");
+		strbuf_adds(&sb, " | map (_, 1) | state sum | print\n");
+		id = first_id(strbuf_str(&sb));
+		TAP_OK(strlen(id) > 0 && strlen(id) < 40 * 1024 && strchr(id, '{') != NULL &&
+		    strstr(id, " | map (_, 1) | state sum") != NULL,
+		    "a pipeline of 3000 stages: an id of %zu bytes, its start as a hash", strlen(id));
+		free(id);
+		strbuf_release(&sb);
+	}
 
 	if (compile(&c, "stdin | map (_, 1) | state sum | print\nstdin | map (_, 1) | state sum | stdout\n"
 	    "stdin | map (_, 1) | state sum as t | stdout\n") == 0 && c.n == 3) {
