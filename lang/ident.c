@@ -997,9 +997,11 @@ plan_match_stages(const struct plan *plan, const char *const *old_ids,
 				new_to_old[i] = j;
 				taken[j] = 1;
 				/* a window's state cannot follow a change of its
-				 * definition, named or not */
-				if (unit_window(u[i]) != NULL &&
-				    strcmp(old_defs[j] != NULL ? old_defs[j] : "", defs[i]) != 0)
+				 * definition, named or not; nor a stage's a change
+				 * of its kind */
+				const char *od = old_defs[j] != NULL ? old_defs[j] : "";
+				if ((unit_window(u[i]) != NULL && strcmp(od, defs[i]) != 0) ||
+				    strcmp(def_kind(od), def_kind(defs[i])) != 0)
 					bad[i] = j + 1;
 				break;
 			}

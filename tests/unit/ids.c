@@ -435,6 +435,12 @@ test_match(void)
 	    "unnaming a stage is a change");
 	free(e);
 
+	r = match("stdin | map (_, 1) | state sum as x | print\n",
+	    "stdin | map (_, 1) | window 2s as x | reduceByKey sum | print\n", map, &e);
+	TAP_OK(r == -1 && strstr(e, "it was \"state sum\", now \"window 2s | reduceByKey sum\"") != NULL,
+	    "a name moved from a state to a window is a change");
+	free(e);
+
 	/* the most similar old stage is the one described */
 	r = match("stdin | map (_, 1) | state sum | print\nstdin | map (_, 1) | window 2s | count | print\n",
 	    "stdin | map (_, 1) | state sum | print\nstdin | map (_, 1) | window 4s | count | print\n", map, &e);
