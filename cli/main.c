@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "exitcode.h"
 #include "options.h"
 #include "term.h"
+#include "lang/check.h"
 #include "lang/diag.h"
 #include "lang/plan.h"
 #include "runtime/io/registry.h"
@@ -153,6 +155,25 @@ exit_status(enum job_result r)
 	return EXIT_RUNTIME;
 }
 
+/*
+ * guarantee exactly-once and a stdin that cannot replay (a pipe, a
+ * terminal): the refusal printed, and 1.
+ */
+static int
+stdin_refused(const struct plan *plan, struct diags *d)
+{
+	struct stat st;
+	int regular = fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+	char *msg;
+
+	if (check_guarantee_stdin(plan, regular, d) == 0)
+		return 0;
+	msg = diags_format(d);
+	fputs(msg, stderr);
+	free(msg);
+	return 1;
+}
+
 static int
 run(struct options *o)
 {
@@ -203,6 +224,8 @@ run(struct options *o)
 			status = EXIT_RUNTIME;
 	} else if (o->http != NULL) {
 		status = not_yet("--http (the dashboard)");
+	} else if (stdin_refused(plan, d)) {
+		status = EXIT_USAGE;
 	} else if (o->fresh && plan->settings.checkpoint == NULL) {
 		status = usage_error("--fresh discards a checkpoint, and this job keeps none (add checkpoint \"DIR\" or -c DIR)");
 	} else if (std_needed(plan)) {

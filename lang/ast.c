@@ -116,7 +116,8 @@ expr_level(const struct expr *e)
 	}
 }
 
-static void expr_print_at(struct strbuf *, const struct expr *, int level);
+static void expr_print_at(struct strbuf *, const struct expr *, int level,
+    const struct params *);
 
 /* ?? groups to the right, the others to the left; comparisons do not
  * chain, so both sides sit one level tighter. */
@@ -159,19 +160,56 @@ expr_print_string(struct strbuf *sb, const char *s, size_t len)
 }
 
 static void
-expr_print_list(struct strbuf *sb, struct expr *const *items, int n, int from)
+expr_print_list(struct strbuf *sb, struct expr *const *items, int n, int from,
+    const struct params *ps)
 {
 	int i;
 
 	for (i = from; i < n; i++) {
 		if (i > from)
 			strbuf_adds(sb, ", ");
-		expr_print_at(sb, items[i], LEVEL_EXPR);
+		expr_print_at(sb, items[i], LEVEL_EXPR, ps);
 	}
 }
 
+/*
+ * The value of $name as the runtime reads it (the last NAME=VALUE given
+ * wins): null when unset, a number when all of it reads as one, else a
+ * string.
+ */
 static void
-expr_print_at(struct strbuf *sb, const struct expr *e, int level)
+print_param_value(struct strbuf *sb, const char *name, int level, const struct params *ps)
+{
+	struct expr lit = { 0 };
+	const char *value = NULL;
+	struct number num;
+
+	for (int i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].name, name) == 0)
+			value = ps->v[i].value;
+	lit.kind = EXPR_NULL;
+	if (value != NULL) {
+		switch (number_read(value, strlen(value), &num)) {
+		case NUMBER_INT:
+			lit.kind = EXPR_INT;
+			lit.i = num.i;
+			break;
+		case NUMBER_FLOAT:
+			lit.kind = EXPR_FLOAT;
+			lit.d = num.d;
+			break;
+		case NUMBER_NONE:
+			lit.kind = EXPR_STRING;
+			lit.s = (char *)value;
+			lit.slen = strlen(value);
+			break;
+		}
+	}
+	expr_print_at(sb, &lit, level, NULL);
+}
+
+static void
+expr_print_at(struct strbuf *sb, const struct expr *e, int level, const struct params *ps)
 {
 	char buf[64];
 	int paren = expr_level(e) < level;
@@ -203,17 +241,22 @@ expr_print_at(struct strbuf *sb, const struct expr *e, int level)
 		break;
 	case EXPR_NAME: strbuf_adds(sb, e->s); break;
 	case EXPR_ELEM: strbuf_addc(sb, '_'); break;
-	case EXPR_PARAM: strbuf_addf(sb, "$%s", e->s); break;
+	case EXPR_PARAM:
+		if (ps != NULL)
+			print_param_value(sb, e->s, level, ps);
+		else
+			strbuf_addf(sb, "$%s", e->s);
+		break;
 	case EXPR_TUPLE:
 		strbuf_addc(sb, '(');
-		expr_print_list(sb, e->items, e->nitems, 0);
+		expr_print_list(sb, e->items, e->nitems, 0, ps);
 		if (e->nitems == 1)
 			strbuf_addc(sb, ',');
 		strbuf_addc(sb, ')');
 		break;
 	case EXPR_LIST:
 		strbuf_addc(sb, '[');
-		expr_print_list(sb, e->items, e->nitems, 0);
+		expr_print_list(sb, e->items, e->nitems, 0, ps);
 		strbuf_addc(sb, ']');
 		break;
 	case EXPR_MAP:
@@ -225,21 +268,21 @@ expr_print_at(struct strbuf *sb, const struct expr *e, int level)
 				expr_print_string(sb, e->items[i]->s, e->items[i]->slen);
 			else {
 				strbuf_addc(sb, '(');
-				expr_print_at(sb, e->items[i], LEVEL_EXPR);
+				expr_print_at(sb, e->items[i], LEVEL_EXPR, ps);
 				strbuf_addc(sb, ')');
 			}
 			strbuf_adds(sb, ": ");
-			expr_print_at(sb, e->items[i + 1], LEVEL_EXPR);
+			expr_print_at(sb, e->items[i + 1], LEVEL_EXPR, ps);
 		}
 		strbuf_addc(sb, '}');
 		break;
 	case EXPR_UNARY:
 		if (e->op == OP_NOT) {
 			strbuf_adds(sb, "not ");
-			expr_print_at(sb, e->a, LEVEL_NOT);
+			expr_print_at(sb, e->a, LEVEL_NOT, ps);
 		} else {
 			strbuf_adds(sb, "-");
-			expr_print_at(sb, e->a, LEVEL_UNARY);
+			expr_print_at(sb, e->a, LEVEL_UNARY, ps);
 		}
 		break;
 	case EXPR_BINARY: {
@@ -250,10 +293,10 @@ expr_print_at(struct strbuf *sb, const struct expr *e, int level)
 
 		chain = expr_chain(e, local, 16, &n);
 		bottom = chain[n - 1];
-		expr_print_at(sb, bottom->a, binary_left_level(bottom));
+		expr_print_at(sb, bottom->a, binary_left_level(bottom), ps);
 		for (size_t i = n; i-- > 0;) {
 			strbuf_addf(sb, " %s ", expr_op_names[chain[i]->op]);
-			expr_print_at(sb, chain[i]->b, binary_right_level(chain[i]));
+			expr_print_at(sb, chain[i]->b, binary_right_level(chain[i]), ps);
 		}
 		if (chain != local)
 			free(chain);
@@ -261,47 +304,47 @@ expr_print_at(struct strbuf *sb, const struct expr *e, int level)
 	}
 	case EXPR_CALL:
 		if (e->method && e->nitems > 0) {
-			expr_print_at(sb, e->items[0], LEVEL_POSTFIX);
+			expr_print_at(sb, e->items[0], LEVEL_POSTFIX, ps);
 			strbuf_addf(sb, ".%s(", e->s);
-			expr_print_list(sb, e->items, e->nitems, 1);
+			expr_print_list(sb, e->items, e->nitems, 1, ps);
 		} else {
 			strbuf_addf(sb, "%s(", e->s);
-			expr_print_list(sb, e->items, e->nitems, 0);
+			expr_print_list(sb, e->items, e->nitems, 0, ps);
 		}
 		strbuf_addc(sb, ')');
 		break;
 	case EXPR_INDEX:
-		expr_print_at(sb, e->a, LEVEL_POSTFIX);
+		expr_print_at(sb, e->a, LEVEL_POSTFIX, ps);
 		strbuf_addc(sb, '[');
-		expr_print_at(sb, e->b, LEVEL_EXPR);
+		expr_print_at(sb, e->b, LEVEL_EXPR, ps);
 		strbuf_addc(sb, ']');
 		break;
 	case EXPR_FIELD:
-		expr_print_at(sb, e->a, LEVEL_POSTFIX);
+		expr_print_at(sb, e->a, LEVEL_POSTFIX, ps);
 		strbuf_addf(sb, ".%s", e->s);
 		break;
 	case EXPR_IF:
 		strbuf_adds(sb, "if ");
-		expr_print_at(sb, e->a, LEVEL_EXPR);
+		expr_print_at(sb, e->a, LEVEL_EXPR, ps);
 		strbuf_adds(sb, " then ");
-		expr_print_at(sb, e->b, LEVEL_EXPR);
+		expr_print_at(sb, e->b, LEVEL_EXPR, ps);
 		strbuf_adds(sb, " else ");
-		expr_print_at(sb, e->c, LEVEL_EXPR);
+		expr_print_at(sb, e->c, LEVEL_EXPR, ps);
 		break;
 	case EXPR_LAMBDA:
 		if (e->nitems == 1 && e->items[0]->kind == EXPR_NAME)
 			strbuf_adds(sb, e->items[0]->s);
 		else {
 			strbuf_addc(sb, '(');
-			expr_print_list(sb, e->items, e->nitems, 0);
+			expr_print_list(sb, e->items, e->nitems, 0, ps);
 			strbuf_addc(sb, ')');
 		}
 		strbuf_adds(sb, " => ");
-		expr_print_at(sb, e->a, LEVEL_EXPR);
+		expr_print_at(sb, e->a, LEVEL_EXPR, ps);
 		break;
 	case EXPR_NAMED:
 		strbuf_addf(sb, "%s=", e->s);
-		expr_print_at(sb, e->a, LEVEL_EXPR);
+		expr_print_at(sb, e->a, LEVEL_EXPR, ps);
 		break;
 	}
 	if (paren)
@@ -311,11 +354,17 @@ expr_print_at(struct strbuf *sb, const struct expr *e, int level)
 void
 expr_print(struct strbuf *sb, const struct expr *e)
 {
-	expr_print_at(sb, e, LEVEL_EXPR);
+	expr_print_at(sb, e, LEVEL_EXPR, NULL);
 }
 
 void
-segment_print(struct strbuf *sb, const struct segment *seg)
+expr_print_params(struct strbuf *sb, const struct expr *e, const struct params *ps)
+{
+	expr_print_at(sb, e, LEVEL_EXPR, ps);
+}
+
+void
+segment_print_params(struct strbuf *sb, const struct segment *seg, const struct params *ps)
 {
 	int i;
 
@@ -326,16 +375,16 @@ segment_print(struct strbuf *sb, const struct segment *seg)
 			strbuf_addc(sb, ' ');
 			/* A lambda or if would swallow the clauses that follow. */
 			expr_print_at(sb, seg->arg,
-			    seg->nclauses > 0 ? LEVEL_COALESCE : LEVEL_EXPR);
+			    seg->nclauses > 0 ? LEVEL_COALESCE : LEVEL_EXPR, ps);
 		}
 		break;
 	case SEG_CALL:
 		strbuf_addf(sb, "%s(", seg->head);
-		expr_print_list(sb, seg->args, seg->nargs, 0);
+		expr_print_list(sb, seg->args, seg->nargs, 0, ps);
 		strbuf_addc(sb, ')');
 		break;
 	case SEG_LIST:
-		expr_print(sb, seg->arg);
+		expr_print_at(sb, seg->arg, LEVEL_EXPR, ps);
 		break;
 	}
 	for (i = 0; i < seg->nclauses; i++) {
@@ -343,7 +392,13 @@ segment_print(struct strbuf *sb, const struct segment *seg)
 		if (seg->clauses[i]->arg != NULL) {
 			strbuf_addc(sb, ' ');
 			expr_print_at(sb, seg->clauses[i]->arg,
-			    i + 1 < seg->nclauses ? LEVEL_COALESCE : LEVEL_EXPR);
+			    i + 1 < seg->nclauses ? LEVEL_COALESCE : LEVEL_EXPR, ps);
 		}
 	}
+}
+
+void
+segment_print(struct strbuf *sb, const struct segment *seg)
+{
+	segment_print_params(sb, seg, NULL);
 }

@@ -141,12 +141,33 @@ const struct expr **expr_chain(const struct expr *e, const struct expr **buf,
 void expr_push(struct arena *, struct expr *, struct expr *item);
 
 /*
+ * A NAME=VALUE of the command line.  The value is a number when
+ * number_read reads all of it as one, else a string; the command line has
+ * already refused a number that a script could not write as a literal
+ * (an integer beyond int64, a double beyond its range).
+ */
+struct param {
+	const char *name;
+	const char *value;
+};
+
+/* The NAME=VALUEs a printer puts in place of $NAME. */
+struct params {
+	const struct param *v;
+	int n;
+};
+
+/*
  * Print e as script text, fully parenthesised where precedence needs it, so
  * that printing the parse of the output gives the same text.  Used by
- * --explain and by stage fingerprints.
+ * --explain and by the identities of stages (plan.h).  The _params forms
+ * print each $NAME as the value the runtime gives it: null when unset, a
+ * number when the value reads as one, else a string.
  */
 struct strbuf;
 void expr_print(struct strbuf *, const struct expr *);
 void segment_print(struct strbuf *, const struct segment *);
+void expr_print_params(struct strbuf *, const struct expr *, const struct params *);
+void segment_print_params(struct strbuf *, const struct segment *, const struct params *);
 
 #endif

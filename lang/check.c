@@ -2152,6 +2152,26 @@ check_stmt(struct checker *c, struct stmt *stmt)
 	arena_push(c->a, (void ***)&c->plan->pipelines, &c->plan->npipelines, p);
 }
 
+/* The message for a source that cannot replay what it read. */
+#define NO_REPLAY "cannot replay what it read, but this script guarantees exactly-once (line %d): " \
+	"what arrived in the last block interval before a crash could be lost"
+
+/* socket and listen in the sources of a stage (a union's too). */
+static void
+check_replayable(struct checker *c, const struct stage *st)
+{
+	if (st->desc == NULL)
+		return;		/* a let stream: checked as its own pipeline */
+	if (st->desc->op == OP_UNION) {
+		for (int i = 0; i < st->args[0].nstreams; i++)
+			check_replayable(c, st->args[0].streams[i]);
+		return;
+	}
+	if (st->desc->op == OP_SOCKET || st->desc->op == OP_LISTEN)
+		ERR(c, st->seg->head_span, "%s " NO_REPLAY, st->desc->name,
+		    c->guarantee_span.first_line);
+}
+
 static void
 check_guarantee(struct checker *c)
 {
@@ -2171,6 +2191,38 @@ check_guarantee(struct checker *c)
 			    "%s gives at-least-once, but this script guarantees exactly-once (line %d)",
 			    st->desc->name, c->guarantee_span.first_line);
 	}
+	/* Sources that run: those of pipelines with a sink, and of let
+	 * streams they read.  stdin is judged when the job starts. */
+	for (int i = 0; i < c->plan->npipelines; i++) {
+		struct pipeline *p = c->plan->pipelines[i];
+		if ((p->kind == PIPELINE_OUTPUT || p->used) && p->nstages > 0)
+			check_replayable(c, p->stages[0]);
+	}
+}
+
+int
+check_guarantee_stdin(const struct plan *plan, int stdin_is_regular, struct diags *d)
+{
+	const struct stage *st = NULL;
+
+	if (plan->settings.guarantee != GUARANTEE_EXACTLY_ONCE || stdin_is_regular)
+		return 0;
+	for (int i = 0; i < plan->nnodes && st == NULL; i++)
+		if (plan->nodes[i]->op == OP_STDIN)
+			st = plan->nodes[i]->stage;
+	if (st == NULL)
+		return 0;
+	for (int i = 0; i < plan->prog->nstmts; i++) {
+		const struct stmt *s = plan->prog->stmts[i];
+		if (s->kind == STMT_PIPE && s->nsegs > 0 && strcmp(s->segs[0]->head, "guarantee") == 0) {
+			diag_error(d, st->seg->head_span,
+			    "stdin is not a regular file here and " NO_REPLAY
+			    " (give it a file with < FILE, or read the file with files() or tail())",
+			    s->span.first_line);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -2196,6 +2248,15 @@ check_program(struct plan *plan, const struct job_options *opt, struct diags *d)
 	c.a = plan->arena;
 	c.d = d;
 	c.opt = opt;
+	if (opt->nparams > 0) {
+		struct param *v = arena_alloc(plan->arena, (size_t)opt->nparams * sizeof *v);
+		for (int i = 0; i < opt->nparams; i++) {
+			v[i].name = arena_strdup(plan->arena, opt->params[i].name);
+			v[i].value = arena_strdup(plan->arena, opt->params[i].value);
+		}
+		plan->params.v = v;
+		plan->params.n = opt->nparams;
+	}
 	s->batch_ms = DEFAULT_BATCH_MS;
 	s->parallelism = opt->ncpus > 0 ? opt->ncpus : 1;
 	s->buffer_bytes = DEFAULT_BUFFER;

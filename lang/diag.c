@@ -30,6 +30,8 @@ struct diags {
 	struct diag_entry *v;
 	int n;
 	int dropped;
+	char **hints;
+	int nhints;
 };
 
 struct diags *
@@ -52,41 +54,79 @@ diags_free(struct diags *d)
 	for (i = 0; i < d->n; i++)
 		free(d->v[i].msg);
 	free(d->v);
+	for (i = 0; i < d->nhints; i++)
+		free(d->hints[i]);
+	free(d->hints);
 	free(d->name);
 	free(d);
+}
+
+/* The message of fmt, of any length; caller frees. */
+static char *
+diag_vformat(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	char *buf;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return xstrdup(fmt);
+	buf = xmalloc((size_t)n + 1);
+	vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	return buf;
 }
 
 void
 diag_error(struct diags *d, struct span span, const char *fmt, ...)
 {
 	va_list ap;
-	struct strbuf sb = STRBUF_INIT;
-	char buf[1024];
+	char *msg;
 	int i;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	msg = diag_vformat(fmt, ap);
 	va_end(ap);
-	strbuf_adds(&sb, buf);
 	/* The same error at the same place is said once. */
 	for (i = 0; i < d->n; i++) {
 		if (d->v[i].span.first_line == span.first_line &&
 		    d->v[i].span.first_column == span.first_column &&
-		    strcmp(d->v[i].msg, buf) == 0) {
-			strbuf_release(&sb);
+		    strcmp(d->v[i].msg, msg) == 0) {
+			free(msg);
 			return;
 		}
 	}
 	if (d->n >= DIAG_MAX) {
 		d->dropped++;
-		strbuf_release(&sb);
+		free(msg);
 		return;
 	}
 	d->v = xreallocarray(d->v, (size_t)d->n + 1, sizeof *d->v);
 	d->v[d->n].span = span;
-	d->v[d->n].msg = strbuf_detach(&sb);
+	d->v[d->n].msg = msg;
 	d->v[d->n].seq = d->n;
 	d->n++;
+}
+
+void
+diag_hint(struct diags *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = diag_vformat(fmt, ap);
+	va_end(ap);
+	for (int i = 0; i < d->nhints; i++) {
+		if (strcmp(d->hints[i], msg) == 0) {
+			free(msg);
+			return;
+		}
+	}
+	d->hints = xreallocarray(d->hints, (size_t)d->nhints + 1, sizeof *d->hints);
+	d->hints[d->nhints++] = msg;
 }
 
 int
@@ -180,5 +220,7 @@ diags_format(struct diags *d)
 	if (d->dropped > 0)
 		strbuf_addf(&sb, "%s: %d more errors not shown\n", d->name,
 		    d->dropped);
+	for (i = 0; i < d->nhints; i++)
+		strbuf_addf(&sb, "hint: %s\n", d->hints[i]);
 	return strbuf_detach(&sb);
 }

@@ -3,7 +3,8 @@
  *
  * Passes never print: they add errors here with the span they are about,
  * and cli/ decides whether and where to print them.  The format is a C
- * compiler's: "FILE:LINE:COL: error: MESSAGE", the source line, a caret.
+ * compiler's: "FILE:LINE:COL: error: MESSAGE", the source line, a caret;
+ * hints, if any, follow all errors.
  */
 #ifndef DIAG_H
 #define DIAG_H
@@ -20,6 +21,10 @@ void diags_free(struct diags *);
 
 void diag_error(struct diags *, struct span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A line "hint: MESSAGE" printed after all errors, once however often
+ * it is added; it does not count as an error. */
+void diag_hint(struct diags *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int diags_count(const struct diags *);
 
 /* All errors, ordered by position, as text to print; caller frees. */

@@ -7,7 +7,8 @@
  * reducer right after a window is marked incremental, with the plan its
  * reducer allows: subtracting through an inverse, or combining per-batch
  * partial results.  Every node gets a fingerprint from its definition and
- * its inputs', the identity a stateful stage keeps across restarts.
+ * its inputs'; a stateful stage's is the hash of its identity (ident.c),
+ * the one a checkpoint keeps its state under.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,129 +199,10 @@ fnv1a(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static void stage_label(struct strbuf *, const struct stage *);
-
-static void
-quote(struct strbuf *sb, const char *s)
-{
-	struct expr e = { 0 };
-
-	e.kind = EXPR_STRING;
-	e.s = (char *)s;
-	e.slen = strlen(s);
-	expr_print(sb, &e);
-}
-
-/* One argument or clause value, as script text, resolved. */
-static void
-argval_print(struct strbuf *sb, enum arg_kind kind, const struct argval *v, int quote_choice)
-{
-	char buf[32];
-
-	switch (kind) {
-	case ARG_NONE:
-		break;
-	case ARG_DURATION:
-		number_format_duration(buf, sizeof buf, v->i);
-		strbuf_adds(sb, buf);
-		break;
-	case ARG_SIZE:
-		number_format_size(buf, sizeof buf, v->i);
-		strbuf_adds(sb, buf);
-		break;
-	case ARG_COUNT: case ARG_PORT:
-		strbuf_addf(sb, "%lld", (long long)v->i);
-		break;
-	case ARG_BOOL:
-		strbuf_adds(sb, v->i ? "true" : "false");
-		break;
-	case ARG_STRING:
-		quote(sb, v->s != NULL ? v->s : "");
-		break;
-	case ARG_ENDPOINT:
-		strbuf_addf(sb, "\"%s:%lld\"", v->s, (long long)v->i);
-		break;
-	case ARG_NAME: case ARG_TABLE:
-		strbuf_adds(sb, v->s != NULL ? v->s : "?");
-		break;
-	case ARG_CHOICE:
-		if (quote_choice)
-			quote(sb, v->s != NULL ? v->s : "");
-		else
-			strbuf_adds(sb, v->s != NULL ? v->s : "?");
-		break;
-	case ARG_ELEMENT: case ARG_REDUCER: case ARG_UPDATER: case ARG_LAMBDA2:
-		if (v->e != NULL)
-			expr_print(sb, v->e);
-		break;
-	case ARG_STREAMS:
-		for (int i = 0; i < v->nstreams; i++) {
-			if (i > 0)
-				strbuf_adds(sb, ", ");
-			stage_label(sb, v->streams[i]);
-		}
-		break;
-	case ARG_BATCH_LISTS:
-		for (int i = 0; i < v->nitems; i++) {
-			if (i > 0)
-				strbuf_adds(sb, ", ");
-			expr_print(sb, v->items[i]);
-		}
-		break;
-	}
-}
-
-/*
- * A stage as script text with its parameters resolved: "socket("h",
- * 9999)" for socket($host ?? "h", $port), "print 10" for print.  --explain
- * shows it and fingerprints hash it.
- */
-static void
-stage_label(struct strbuf *sb, const struct stage *st)
-{
-	const struct op_desc *d = st->desc;
-	int i, first = 1, call;
-
-	if (d == NULL) {
-		strbuf_adds(sb, st->ref);
-		return;
-	}
-	call = (d->flags & OPF_CALL) != 0;
-	strbuf_adds(sb, d->name);
-	strbuf_adds(sb, call ? "(" : "");
-	for (i = 0; i < 5 && d->args[i].name != NULL; i++) {
-		const struct argval *v = &st->args[i];
-		if (!v->present && !(d->op == OP_PRINT && i == 0))
-			continue;
-		strbuf_adds(sb, first ? (call ? "" : " ") : ", ");
-		first = 0;
-		if (d->args[i].named)
-			strbuf_addf(sb, "%s=", d->args[i].name);
-		if (d->op == OP_PRINT && !v->present)
-			strbuf_adds(sb, "10");
-		else
-			argval_print(sb, d->args[i].kind, v, d->args[i].named);
-	}
-	strbuf_adds(sb, call ? ")" : "");
-	for (i = 0; i < 5 && d->clauses[i].word != NULL; i++) {
-		const struct argval *v = &st->clauses[i];
-		if (!v->present || (d->flags & OPF_FORMAT))
-			continue;
-		strbuf_addf(sb, " %s", d->clauses[i].word);
-		if (d->clauses[i].kind != ARG_NONE) {
-			strbuf_addc(sb, ' ');
-			argval_print(sb, d->clauses[i].kind, v, 0);
-		}
-	}
-	if (d->flags & OPF_FORMAT)
-		strbuf_adds(sb, st->format == FORMAT_JSON ? " json" :
-		    st->format == FORMAT_CSV ? " csv" : " tsv");
-}
-
 static void
 node_label(struct strbuf *sb, const struct node *n)
 {
-	stage_label(sb, n->stage);
+	stage_label(sb, NULL, n->stage, 0);
 }
 
 /* ---- chains and fusions ---- */
@@ -456,20 +338,12 @@ plan_build(struct plan *plan)
 		h = fnv1a(h, sb.data != NULL ? sb.data : "", sb.len);
 		for (int j = 0; j < n->ninputs; j++)
 			h = fnv1a(h, &n->inputs[j]->fingerprint, sizeof n->inputs[j]->fingerprint);
-		/* Two stateful stages with one definition still need two
-		 * identities: the later ones count their predecessors in. */
-		if (n->stage->desc->flags & OPF_STATEFUL) {
-			uint64_t k = 0;
-			for (int j = 0; j < i; j++)
-				if (plan->nodes[j]->fingerprint == h ||
-				    plan->nodes[j]->fingerprint == fnv1a(h, &k, sizeof k))
-					k++;
-			if (k > 0)
-				h = fnv1a(h, &k, sizeof k);
-		}
 		n->fingerprint = h;
 		strbuf_release(&sb);
 	}
+	/* A stateful stage's is the hash of its identity (ident.c), the one a
+	 * checkpoint keeps its state under; a window's, its unit's. */
+	ident_fingerprints(plan);
 	plan_mark(plan);
 }
 

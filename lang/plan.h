@@ -123,17 +123,6 @@ struct settings {
 	const char *error_path;
 };
 
-/*
- * A NAME=VALUE of the command line.  The value is a number when
- * number_read reads all of it as one, else a string; the command line has
- * already refused a number that a script could not write as a literal
- * (an integer beyond int64, a double beyond its range).
- */
-struct param {
-	const char *name;
-	const char *value;
-};
-
 /* What the command line adds to a script. */
 struct job_options {
 	int64_t batch_ms;		/* -b; 0: the script's */
@@ -224,6 +213,7 @@ struct plan {
 	int nnodes;
 	void **regexes;			/* compiled at check time; freed with the plan */
 	int nregexes;
+	struct params params;		/* the NAME=VALUEs checked against (a copy) */
 };
 
 /*
@@ -241,5 +231,98 @@ void plan_build(struct plan *);
 /* --explain: the DAG as text, or as Graphviz dot.  Caller frees. */
 char *plan_explain_text(const struct plan *);
 char *plan_explain_dot(const struct plan *);
+
+/*
+ * Identities (ident.c): what a checkpoint keys its contents by, so that a
+ * restart with an edited script finds what is still the same.
+ *
+ * The stateful stages are the units that keep state across batches, one
+ * per node that holds it: a state stage; a window, which is one unit with
+ * the reducer right after it when it has one (the node is then the
+ * reducer); an event-time window likewise.  plan_stateful_nodes lists them
+ * in the order runtime/exec.c's exec_stateful lists its struct stateful:
+ * by node, a node holding state, a window or an event-time window -- the
+ * two must stay in step.  It returns their number and fills out with at
+ * most max of them (out may be NULL when max is 0).
+ */
+int plan_stateful_nodes(const struct plan *, const struct node **out, int max);
+
+/* "state", "window" or "event-time window"; NULL for another node. */
+const char *plan_stage_kind(const struct plan *, const struct node *);
+
+/*
+ * A stateful stage's identity; caller frees.  With "as NAME" (on the state
+ * stage, on the window of a window unit, or on a distinct that is all a
+ * plain window feeds) the name; else the text of its
+ * pipeline from the source up to and including the stage, normalized: one
+ * space around "|", expressions as the printer writes them (spacing,
+ * comments, line breaks and redundant parentheses do not count),
+ * parameters substituted, a let stream's pipeline in place of its name,
+ * union(A, B) with each input's text, rate= left out.  Windows add the
+ * batch interval: " [batch 2s]".  A unit whose text is the same as an
+ * earlier unit's gets " #2", " #3", ...  The node may be a unit's node or
+ * the window of a window unit; NULL for a node that holds no state.
+ */
+char *plan_stage_id(const struct plan *, const struct node *);
+
+/*
+ * The stage's own text, for messages and for plan_match_stages: "state sum
+ * timeout 10m", "window 6s slide 4s | reduceByKey sum [batch 2s]" (a
+ * window's with its reducer and the batch interval); without "as NAME".
+ * Caller frees; NULL for a node that holds no state.
+ */
+char *plan_stage_def(const struct plan *, const struct node *);
+
+/* The span messages about a stateful stage point at: the state stage, or
+ * the window of a window unit. */
+struct span plan_stage_span(const struct node *);
+
+/*
+ * A source's identity: its kind and arguments as script text, rate= left
+ * out: tail("x.log"), stdin, socket("h", 9999).  A sink's: its kind and its
+ * own arguments, output format and secrets left out: append "out.txt",
+ * redis("redis://h:6379/0", "counts") -- a URL's password, a conninfo's
+ * password=... and any config="..." are not in it.  Caller frees.
+ */
+char *plan_source_id(const struct node *);
+char *plan_sink_id(const struct node *);
+
+/* The hex SHA-256 of the whole script, normalized as the identities are
+ * (parameters substituted); 64 characters.  Caller frees. */
+char *plan_fingerprint(const struct plan *);
+/* The hex SHA-256 of n bytes (64 characters); caller frees. */
+char *ident_sha256_hex(const void *, size_t n);
+
+/*
+ * Match the stateful stages of the plan with a checkpoint's (old_ids and
+ * old_defs: what plan_stage_id and plan_stage_def gave when it was
+ * written, nold of them).  new_to_old gets, for each stateful stage of the
+ * plan in plan_stateful_nodes order, the index of its old stage, or -1: a
+ * new stage, which starts empty.
+ *
+ * A named stage matches the old stage of that name, or else (a name given
+ * since) an old unnamed stage with its text; an unnamed stage matches an
+ * old stage with the same identity.  A named window also needs the same
+ * definition (its length, slide, reducer and the batch interval): its
+ * state cannot follow a change of them.  Old stages left over (removed
+ * from the script) are fine: their state is dropped.  But a new stage left
+ * unmatched while some old stage is left too is a changed stage: an error
+ * in d at the stage, saying what changed, and a hint.  Returns 0 when the
+ * job may start, -1 when it must not (exit status 2).
+ */
+int plan_match_stages(const struct plan *, const char *const *old_ids,
+    const char *const *old_defs, int nold, int *new_to_old, struct diags *);
+
+/* Shared by plan.c and ident.c: a stage as script text, arguments
+ * resolved ("print 10", "socket("h", 9999)" for socket($h ?? "h", 9999)). */
+#define LABEL_PARAMS	0x01	/* $NAME in expressions printed as its value */
+#define LABEL_ID	0x02	/* for an identity: no rate=, no as NAME */
+#define LABEL_SECRETS	0x04	/* passwords and config= left out */
+#define LABEL_NO_FORMAT	0x08	/* no sink format */
+struct strbuf;
+void stage_label(struct strbuf *, const struct plan *, const struct stage *, unsigned flags);
+/* plan_build: each stateful stage's fingerprint (a window's, its unit's)
+ * becomes the 64-bit FNV-1a hash of its identity. */
+void ident_fingerprints(struct plan *);
 
 #endif

@@ -2270,6 +2270,8 @@ exec_state_keys(const struct exec *x)
 	return n;
 }
 
+/* In node order, as lang/plan.h's plan_stateful_nodes lists the same
+ * nodes: a checkpoint's identities of stages follow that list. */
 size_t
 exec_stateful(struct exec *x, struct stateful **out)
 {

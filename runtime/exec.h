@@ -194,7 +194,9 @@ void exec_finish_batch(struct exec *, struct batch *);
 size_t exec_state_keys(const struct exec *);
 
 /* The stateful stages (stateful.h), in node order, for a checkpoint to
- * walk between two exec_finish_batch calls: *out is malloc'd. */
+ * walk between two exec_finish_batch calls: *out is malloc'd.  Their
+ * order and nodes are lang/plan.h's plan_stateful_nodes, which a
+ * checkpoint's stage identities follow: the two must stay in step. */
 struct stateful;
 size_t exec_stateful(struct exec *, struct stateful **out);
 

@@ -27,6 +27,44 @@ static const struct param fuzz_params[] = {
 	{ "host", "example" },
 };
 
+/* Identities, and the plan matched against its own: all must match. */
+static void
+exercise_ids(const struct plan *plan, struct diags *d)
+{
+	int n = plan_stateful_nodes(plan, NULL, 0);
+	const struct node **u = calloc((size_t)n + 1, sizeof *u);
+	char **ids = calloc((size_t)n + 1, sizeof *ids), **defs = calloc((size_t)n + 1, sizeof *defs);
+	int *map = calloc((size_t)n + 1, sizeof *map);
+
+	if (u == NULL || ids == NULL || defs == NULL || map == NULL)
+		abort();
+	plan_stateful_nodes(plan, u, n);
+	for (int i = 0; i < n; i++) {
+		ids[i] = plan_stage_id(plan, u[i]);
+		defs[i] = plan_stage_def(plan, u[i]);
+	}
+	if (plan_match_stages(plan, (const char *const *)ids, (const char *const *)defs, n, map, d) != 0)
+		abort();
+	for (int i = 0; i < n; i++)
+		if (map[i] != i)
+			abort();
+	for (int i = 0; i < plan->nnodes; i++) {
+		const struct node *x = plan->nodes[i];
+		char *s = x->stage->desc->role == ROLE_SINK ? plan_sink_id(x) :
+		    x->stage->desc->role == ROLE_SOURCE ? plan_source_id(x) : NULL;
+		free(s);
+	}
+	free(plan_fingerprint(plan));
+	for (int i = 0; i < n; i++) {
+		free(ids[i]);
+		free(defs[i]);
+	}
+	free(ids);
+	free(defs);
+	free(map);
+	free(u);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,6 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(out);
 		out = plan_explain_dot(plan);
 		free(out);
+		exercise_ids(plan, d);
 	}
 	out = diags_format(d);
 	free(out);
