@@ -38,11 +38,11 @@
 #include "ckpt/dir.h"
 #include "ckpt/manifest.h"
 #include "ckpt/record.h"
+#include "ckpt/statefile.h"
 #include "ckpt/wal.h"
 #include "io/sink.h"
 #include "io/source.h"
 #include "lang/diag.h"
-#include "lang/ident.h"
 #include "lang/plan.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
@@ -64,7 +64,7 @@ struct cut {
 	struct cut *next;
 };
 
-struct stage {
+struct ckstage {
 	struct stateful sf;
 	char *id, *def, *where;
 	char **files;			/* the whole save, then the changes */
@@ -89,7 +89,7 @@ struct checkpoint {
 	struct ckpt_dir *dir;
 	char *fingerprint;
 
-	struct stage *stages;
+	struct ckstage *stages;
 	size_t nstages;
 	struct stateful *sfs;
 
@@ -119,6 +119,7 @@ struct checkpoint {
 };
 
 static void cut_free(struct checkpoint *, struct cut *);
+static int write_manifest(struct checkpoint *, int64_t seq, int64_t time, const struct cut *);
 
 static void
 blob_set(struct blob *b, const char *p, size_t n)
@@ -158,7 +159,7 @@ collect(struct checkpoint *ck)
 	ck->nstages = exec_stateful(x, &ck->sfs);
 	ck->stages = xcalloc(ck->nstages + 1, sizeof *ck->stages);
 	for (size_t i = 0; i < ck->nstages; i++) {
-		struct stage *st = &ck->stages[i];
+		struct ckstage *st = &ck->stages[i];
 		const struct span *sp = &ck->sfs[i].node->stage->span;
 		char where[64];
 
@@ -195,7 +196,7 @@ source_index(const struct checkpoint *ck, const char *id)
 /* ---- recovery ---- */
 
 static int
-restore_stage(struct checkpoint *ck, struct stage *st, const struct ckpt_manifest_stage *ms)
+restore_stage(struct checkpoint *ck, struct ckstage *st, const struct ckpt_stage_rec *ms)
 {
 	struct eval ev = { 0 };
 
@@ -205,7 +206,7 @@ restore_stage(struct checkpoint *ck, struct stage *st, const struct ckpt_manifes
 		struct stat sb;
 		char path[4096];
 
-		if (ckpt_read_state(ck->dir, ms->files[k], &data, &err) != 0) {
+		if (statefile_read(ck->dir, ms->files[k], &data, &err) != 0) {
 			fail_report(ck, "cannot be read", err);
 			strbuf_release(&data);
 			return -1;
@@ -245,14 +246,15 @@ restore_stages(struct checkpoint *ck, const struct ckpt_manifest *m, enum checkp
 
 	for (size_t i = 0; i < m->nstages; i++) {
 		ids[i] = m->stages[i].id;
-		defs[i] = m->stages[i].def;
+		defs[i] = m->stages[i].definition;
 	}
 	n = plan_stateful_nodes(ck->c.plan, nodes, (int)ck->nstages + 1);
-	if (plan_match_stages(ck->c.plan, ids, defs, (int)m->nstages, map, dg) != 0) {
+	if (plan_match_stages(ck->c.plan, (const char *const *)ids, (const char *const *)defs,
+	    (int)m->nstages, map, dg) != 0) {
 		char *text = diags_format(dg);
-		size_t n = strlen(text);
-		while (n > 0 && text[n - 1] == '\n')
-			text[--n] = '\0';
+		size_t tl = strlen(text);
+		while (tl > 0 && text[tl - 1] == '\n')
+			text[--tl] = '\0';
 		report_text(ck->c.reporter, REPORT_ERROR, "%s", text);
 		free(text);
 		*why = CHECKPOINT_REFUSED;
@@ -289,7 +291,7 @@ restore_sinks(struct checkpoint *ck, const struct ckpt_manifest *m)
 			if (strcmp(m->sinks[k].id, ck->sinks[i].id) != 0)
 				continue;
 			if (s->desc->restore != NULL &&
-			    s->desc->restore(s, m->sinks[k].progress, m->sinks[k].nprogress, &err) != 0) {
+			    s->desc->restore(s, m->sinks[k].progress.data, m->sinks[k].progress.len, &err) != 0) {
 				report_text(ck->c.reporter, REPORT_ERROR, "%s: %s", s->label, err);
 				free(err);
 				return -1;
@@ -351,18 +353,18 @@ recover_positions(struct checkpoint *ck, const struct ckpt_manifest *m)
 		for (size_t k = 0; k < m->nsources; k++) {
 			int i = source_index(ck, m->sources[k].id);
 			if (i >= 0)
-				blob_set(&ck->after[i], m->sources[k].pos, m->sources[k].npos);
+				blob_set(&ck->after[i], m->sources[k].position.data, m->sources[k].position.len);
 		}
 	for (size_t r = 0; r < ck->nredo; r++) {
 		struct wal_segment *seg = &ck->redo[r].seg;
 		for (size_t k = 0; k < seg->nrecords; k++) {
 			const struct wal_record *rec = &seg->records[k];
-			int i = rec->source < seg->nsources ? ck->redo[r].map[rec->source] : -1;
-			if (i >= 0 && rec->type == WAL_REF)
+			int i = rec->src < seg->nsources ? ck->redo[r].map[rec->src] : -1;
+			if (i >= 0 && rec->type == REC_REF)
 				blob_set(&ck->after[i], rec->to, rec->tolen);
 		}
 		for (size_t k = 0; seg->has_cut && k < seg->cut.npos; k++) {
-			uint32_t s = seg->cut.pos[k].source;
+			uint32_t s = seg->cut.pos[k].src;
 			int i = s < seg->nsources ? ck->redo[r].map[s] : -1;
 			if (i >= 0)
 				blob_set(&ck->after[i], seg->cut.pos[k].data, seg->cut.pos[k].len);
@@ -376,7 +378,9 @@ static int
 close_torn_segment(struct checkpoint *ck)
 {
 	struct redo *r;
-	struct wal_cut_pos *pos;
+	struct wal_pos *pos;
+	struct wal *w;
+	uint64_t seq;
 	int64_t time;
 	char *err = NULL;
 	int npos = 0;
@@ -384,9 +388,10 @@ close_torn_segment(struct checkpoint *ck)
 	if (ck->nredo == 0 || ck->redo[ck->nredo - 1].seg.has_cut)
 		return 0;
 	r = &ck->redo[ck->nredo - 1];
+	seq = r->seg.seq;
 	/* It opened one interval after the batch before it. */
 	if (ck->nredo > 1)
-		time = ck->redo[ck->nredo - 2].seg.cut.time + ck->c.interval;
+		time = ck->redo[ck->nredo - 2].seg.cut.time_ms + ck->c.interval;
 	else if (ck->last_seq >= 0)
 		time = ck->last_time + ck->c.interval;
 	else
@@ -398,19 +403,39 @@ close_torn_segment(struct checkpoint *ck)
 		/* The segment names sources by its own numbers. */
 		for (size_t k = 0; k < r->seg.nsources; k++)
 			if (r->map[k] == i) {
-				pos[npos].source = (uint32_t)k;
+				pos[npos].src = (uint32_t)k;
 				pos[npos].data = ck->after[i].p;
 				pos[npos].len = ck->after[i].n;
 				npos++;
 				break;
 			}
 	}
-	if (wal_rewrite_cut(ck->dir, &r->seg, time, pos, (size_t)npos, &err) != 0) {
+	w = wal_rewrite(ck->dir, r->seg.seq, (const char *const *)r->seg.sources,
+	    (int)r->seg.nsources, r->seg.records, r->seg.nrecords, &err);
+	if (w == NULL) {
+		free(pos);
+		fail_report(ck, "journal", err);
+		return -1;
+	}
+	if (wal_cut(w, r->seg.seq, time, 0, pos, (size_t)npos) != 0) {
+		err = xstrdup(wal_error(w));
+		wal_free(w);
 		free(pos);
 		fail_report(ck, "journal", err);
 		return -1;
 	}
 	free(pos);
+	if (wal_close(w, &err) != 0) {
+		fail_report(ck, "journal", err);
+		return -1;
+	}
+	/* The segment now ends as a cut batch's does. */
+	wal_segment_free(&r->seg);
+	memset(&r->seg, 0, sizeof r->seg);
+	if (wal_read(ck->dir, seq, &r->seg, &err) != 0 || !r->seg.has_cut) {
+		fail_report(ck, "journal", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -451,9 +476,10 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 		goto fail;
 	}
 	if (have == 0) {
-		ck->last_seq = ck->cut_seq = (int64_t)m.last_seq;
-		ck->last_time = ck->cut_time = m.last_time;
-		ck->last_written = m.last_time;
+		ck->last_seq = ck->cut_seq =
+		    m.last_seq == MANIFEST_NO_BATCH ? -1 : (int64_t)m.last_seq;
+		ck->last_time = ck->cut_time = m.last_time_ms;
+		ck->last_written = m.last_time_ms;
 		if (restore_stages(ck, &m, why) != 0 || restore_sinks(ck, &m) != 0) {
 			manifest_free(&m);
 			goto fail;
@@ -471,8 +497,12 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 		goto fail;
 	if (ck->nredo > 0) {
 		ck->cut_seq = (int64_t)ck->redo[ck->nredo - 1].seg.seq;
-		ck->cut_time = ck->redo[ck->nredo - 1].seg.cut.time;
+		ck->cut_time = ck->redo[ck->nredo - 1].seg.cut.time_ms;
 	}
+	/* A new checkpoint says at once where the exactly-once sinks start:
+	 * a crash before the first batch's checkpoint cuts them back there. */
+	if (have == 1 && write_manifest(ck, -1, 0, NULL) != 0)
+		goto fail;
 	srcset_keep_positions(c->sources, 1);
 	for (int i = 0; i < ck->nsrc; i++) {
 		if (ck->after[i].p == NULL)
@@ -510,7 +540,7 @@ checkpoint_free(struct checkpoint *ck)
 		free(err);
 	}
 	for (size_t i = 0; i < ck->nstages; i++) {
-		struct stage *st = &ck->stages[i];
+		struct ckstage *st = &ck->stages[i];
 		free(st->id);
 		free(st->def);
 		free(st->where);
@@ -600,7 +630,7 @@ checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time, int *l
 	r = &ck->redo[ck->next_redo++];
 	for (size_t k = 0; k < r->seg.nrecords; k++) {
 		const struct wal_record *rec = &r->seg.records[k];
-		int i = rec->source < r->seg.nsources ? r->map[rec->source] : -1;
+		int i = rec->src < r->seg.nsources ? r->map[rec->src] : -1;
 		struct checkpoint_block *b;
 
 		if (i < 0)
@@ -609,7 +639,7 @@ checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time, int *l
 		b = &bl[n];
 		b->source = i;
 		b->framed = rec->framed;
-		if (rec->type == WAL_BLOCK) {
+		if (rec->type == REC_BLOCK) {
 			b->data = xmalloc(rec->len + 1);
 			memcpy(b->data, rec->data, rec->len);
 			b->len = rec->len;
@@ -629,12 +659,12 @@ checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time, int *l
 				return -1;
 			}
 			b->len = out.len;
-			b->data = strbuf_detach(&out, NULL);
+			b->data = strbuf_detach(&out);
 		}
 		n++;
 	}
 	*seq = r->seg.seq;
-	*time = r->seg.cut.time;
+	*time = r->seg.cut.time_ms;
 	*last = 0;
 	*blocks = bl;
 	*nblocks = n;
@@ -643,13 +673,13 @@ checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time, int *l
 		struct blob *save = ck->after;
 		struct blob *at = xcalloc((size_t)ck->nsrc + 1, sizeof *at);
 		for (size_t k = 0; k < r->seg.cut.npos; k++) {
-			uint32_t s = r->seg.cut.pos[k].source;
+			uint32_t s = r->seg.cut.pos[k].src;
 			int i = s < r->seg.nsources ? r->map[s] : -1;
 			if (i >= 0)
 				blob_set(&at[i], r->seg.cut.pos[k].data, r->seg.cut.pos[k].len);
 		}
 		ck->after = at;
-		queue_cut(ck, r->seg.seq, r->seg.cut.time);
+		queue_cut(ck, r->seg.seq, r->seg.cut.time_ms);
 		ck->after = save;
 		for (int i = 0; i < ck->nsrc; i++)
 			free(at[i].p);
@@ -679,7 +709,6 @@ checkpoint_block(struct checkpoint *ck, struct source *s, int framed, const char
     size_t len)
 {
 	int i = srcset_index(ck->c.sources, s);
-	char *err = NULL;
 	int rc;
 
 	if (ck->wal == NULL || i < 0)
@@ -688,17 +717,17 @@ checkpoint_block(struct checkpoint *ck, struct source *s, int framed, const char
 		size_t blen, alen;
 		const char *before = srcset_position_before(ck->c.sources, s, &blen);
 		const char *after = srcset_position(ck->c.sources, s, &alen);
-		rc = wal_ref(ck->wal, (uint32_t)i, framed, before, blen, after, alen, &err);
+		rc = wal_ref(ck->wal, (uint32_t)i, framed, before, blen, after, alen);
 		blob_set(&ck->after[i], after, alen);
 	} else {
 		size_t alen = 0;
 		const char *after = srcset_position(ck->c.sources, s, &alen);
-		rc = wal_block(ck->wal, (uint32_t)i, framed, data, len, &err);
+		rc = wal_block(ck->wal, (uint32_t)i, framed, data, len);
 		if (after != NULL)
 			blob_set(&ck->after[i], after, alen);
 	}
 	if (rc != 0) {
-		fail_report(ck, "journal", err);
+		fail_report(ck, "journal", xstrdup(wal_error(ck->wal)));
 		return -1;
 	}
 	return 0;
@@ -707,7 +736,7 @@ checkpoint_block(struct checkpoint *ck, struct source *s, int framed, const char
 int
 checkpoint_cut(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 {
-	struct wal_cut_pos *pos = xcalloc((size_t)ck->nsrc + 1, sizeof *pos);
+	struct wal_pos *pos = xcalloc((size_t)ck->nsrc + 1, sizeof *pos);
 	size_t npos = 0;
 	char *err = NULL;
 	int rc;
@@ -727,14 +756,18 @@ checkpoint_cut(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 				continue;
 			blob_set(&ck->after[i], p, n);
 		}
-		pos[npos].source = (uint32_t)i;
+		pos[npos].src = (uint32_t)i;
 		pos[npos].data = ck->after[i].p;
 		pos[npos].len = ck->after[i].n;
 		npos++;
 	}
-	rc = wal_cut(ck->wal, seq, time, last, pos, npos, &err);
+	rc = wal_cut(ck->wal, seq, time, last, pos, npos);
 	free(pos);
-	if (rc == 0)
+	if (rc != 0)
+		err = xstrdup(wal_error(ck->wal));
+	if (rc != 0)
+		wal_free(ck->wal);
+	else
 		rc = wal_close(ck->wal, &err);
 	ck->wal = NULL;
 	if (rc != 0) {
@@ -796,7 +829,7 @@ take_cut(struct checkpoint *ck, uint64_t seq)
 /* Save stage st into a new file for batch seq: its changes, or all of it
  * when the changes have outgrown it. */
 static int
-save_stage(struct checkpoint *ck, size_t index, struct stage *st, uint64_t seq)
+save_stage(struct checkpoint *ck, size_t index, struct ckstage *st, uint64_t seq)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int whole = st->nfiles == 0 ||
@@ -812,7 +845,7 @@ save_stage(struct checkpoint *ck, size_t index, struct stage *st, uint64_t seq)
 	}
 	snprintf(name, sizeof name, "state-%zu-%020llu.%s", index, (unsigned long long)seq,
 	    whole ? "full" : "chg");
-	if (ckpt_write_state(ck->dir, name, sb.data, sb.len, &err) != 0) {
+	if (statefile_write(ck->dir, name, sb.data, sb.len, &err) != 0) {
 		strbuf_release(&sb);
 		fail_report(ck, "cannot be written", err);
 		return -1;
@@ -833,18 +866,91 @@ save_stage(struct checkpoint *ck, size_t index, struct stage *st, uint64_t seq)
 }
 
 static void
-sample_keys(const struct stage *st, struct strbuf *sb)
+sample_keys(const struct ckstage *st, struct strbuf *sb)
 {
 	if (st->sf.ops->sample != NULL)
 		st->sf.ops->sample(st->sf.obj, 5, sb);
+}
+
+/* The commit point: a manifest naming the state files, the positions at
+ * the end of batch seq (ct; NULL: none yet) and the sinks' progress. */
+static int
+write_manifest(struct checkpoint *ck, int64_t seq, int64_t time, const struct cut *ct)
+{
+	struct ckpt_manifest m;
+	struct strbuf *samples, *progress;
+	char *err = NULL;
+	int rc;
+
+	memset(&m, 0, sizeof m);
+	m.fingerprint = ck->fingerprint;
+	m.version = 1;
+	m.script.data = (char *)ck->c.script;
+	m.script.len = strlen(ck->c.script);
+	m.batch_ms = ck->c.interval;
+	m.parts = 1;
+	m.last_seq = seq < 0 ? MANIFEST_NO_BATCH : (uint64_t)seq;
+	m.last_time_ms = time;
+	m.written_ms = clock_wall_ms();
+	m.nstages = ck->nstages;
+	m.stages = xcalloc(ck->nstages + 1, sizeof *m.stages);
+	samples = xcalloc(ck->nstages + 1, sizeof *samples);
+	for (size_t i = 0; i < ck->nstages; i++) {
+		struct ckstage *st = &ck->stages[i];
+		samples[i] = (struct strbuf)STRBUF_INIT;
+		sample_keys(st, &samples[i]);
+		m.stages[i].id = st->id;
+		m.stages[i].definition = st->def;
+		m.stages[i].kind = (char *)st->sf.ops->kind;
+		m.stages[i].location = st->where;
+		m.stages[i].keys = st->sf.ops->keys(st->sf.obj);
+		m.stages[i].bytes = st->sf.ops->bytes(st->sf.obj);
+		m.stages[i].sample = samples[i].len > 0 ? samples[i].data : (char *)"";
+		m.stages[i].files = st->files;
+		m.stages[i].nfiles = st->nfiles;
+	}
+	m.sources = xcalloc((size_t)ck->nsrc + 1, sizeof *m.sources);
+	for (int i = 0; i < ck->nsrc; i++) {
+		if (ct == NULL || ct->pos[i].p == NULL)
+			continue;
+		m.sources[m.nsources].id = ck->src_ids[i];
+		m.sources[m.nsources].kind = (char *)srcset_source(ck->c.sources, i)->desc->name;
+		m.sources[m.nsources].position.data = ct->pos[i].p;
+		m.sources[m.nsources].position.len = ct->pos[i].n;
+		m.nsources++;
+	}
+	m.sinks = xcalloc((size_t)ck->nsinks + 1, sizeof *m.sinks);
+	progress = xcalloc((size_t)ck->nsinks + 1, sizeof *progress);
+	for (int i = 0; i < ck->nsinks; i++) {
+		struct sink *s = ck->sinks[i].sink;
+		progress[i] = (struct strbuf)STRBUF_INIT;
+		if (s->desc->save != NULL)
+			s->desc->save(s, &progress[i]);
+		m.sinks[i].id = ck->sinks[i].id;
+		m.sinks[i].kind = (char *)s->desc->name;
+		m.sinks[i].progress.data = progress[i].data;
+		m.sinks[i].progress.len = progress[i].len;
+	}
+	m.nsinks = (size_t)ck->nsinks;
+	rc = manifest_write(ck->dir, &m, &err);
+	if (rc != 0)
+		fail_report(ck, "cannot be written", err);
+	for (size_t i = 0; i < ck->nstages; i++)
+		strbuf_release(&samples[i]);
+	for (int i = 0; i < ck->nsinks; i++)
+		strbuf_release(&progress[i]);
+	free(samples);
+	free(progress);
+	free(m.stages);
+	free(m.sources);
+	free(m.sinks);
+	return rc;
 }
 
 int
 checkpoint_done(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 {
 	struct cut *ct = take_cut(ck, seq);
-	struct ckpt_manifest m;
-	struct strbuf *samples, *progress;
 	const char **names;
 	size_t nnames = 0;
 	char *err = NULL;
@@ -860,66 +966,7 @@ checkpoint_done(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 			goto out;
 		}
 	}
-	memset(&m, 0, sizeof m);
-	m.fingerprint = ck->fingerprint;
-	m.script = ck->c.script;
-	m.batch_ms = ck->c.interval;
-	m.parts = 1;
-	m.last_seq = seq;
-	m.last_time = time;
-	m.written_ms = clock_wall_ms();
-	m.nstages = ck->nstages;
-	m.stages = xcalloc(ck->nstages + 1, sizeof *m.stages);
-	samples = xcalloc(ck->nstages + 1, sizeof *samples);
-	for (size_t i = 0; i < ck->nstages; i++) {
-		struct stage *st = &ck->stages[i];
-		strbuf_init(&samples[i]);
-		sample_keys(st, &samples[i]);
-		m.stages[i].id = st->id;
-		m.stages[i].def = st->def;
-		m.stages[i].kind = (char *)st->sf.ops->kind;
-		m.stages[i].where = st->where;
-		m.stages[i].keys = st->sf.ops->keys(st->sf.obj);
-		m.stages[i].bytes = st->sf.ops->bytes(st->sf.obj);
-		m.stages[i].sample = samples[i].data != NULL ? samples[i].data : "";
-		m.stages[i].files = st->files;
-		m.stages[i].nfiles = st->nfiles;
-	}
-	m.sources = xcalloc((size_t)ck->nsrc + 1, sizeof *m.sources);
-	for (int i = 0; i < ck->nsrc; i++) {
-		if (ct == NULL || ct->pos[i].p == NULL)
-			continue;
-		m.sources[m.nsources].id = ck->src_ids[i];
-		m.sources[m.nsources].kind = (char *)srcset_source(ck->c.sources, i)->desc->name;
-		m.sources[m.nsources].pos = ct->pos[i].p;
-		m.sources[m.nsources].npos = ct->pos[i].n;
-		m.nsources++;
-	}
-	m.sinks = xcalloc((size_t)ck->nsinks + 1, sizeof *m.sinks);
-	progress = xcalloc((size_t)ck->nsinks + 1, sizeof *progress);
-	for (int i = 0; i < ck->nsinks; i++) {
-		struct sink *s = ck->sinks[i].sink;
-		strbuf_init(&progress[i]);
-		if (s->desc->save != NULL)
-			s->desc->save(s, &progress[i]);
-		m.sinks[i].id = ck->sinks[i].id;
-		m.sinks[i].kind = (char *)s->desc->name;
-		m.sinks[i].progress = progress[i].data;
-		m.sinks[i].nprogress = progress[i].len;
-	}
-	m.nsinks = (size_t)ck->nsinks;
-	rc = manifest_write(ck->dir, &m, &err);
-	if (rc != 0)
-		fail_report(ck, "cannot be written", err);
-	for (size_t i = 0; i < ck->nstages; i++)
-		strbuf_release(&samples[i]);
-	for (int i = 0; i < ck->nsinks; i++)
-		strbuf_release(&progress[i]);
-	free(samples);
-	free(progress);
-	free(m.stages);
-	free(m.sources);
-	free(m.sinks);
+	rc = write_manifest(ck, (int64_t)seq, time, ct);
 	if (rc != 0)
 		goto out;
 	ck->last_seq = (int64_t)seq;
@@ -933,9 +980,12 @@ checkpoint_done(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 	for (size_t i = 0; i < ck->nstages; i++)
 		for (size_t k = 0; k < ck->stages[i].nfiles; k++)
 			names[nnames++] = ck->stages[i].files[k];
-	ckpt_dir_remove_unnamed(ck->dir, names, nnames);
+	if (ckpt_dir_remove_unnamed(ck->dir, names, nnames, &err) != 0 ||
+	    wal_remove_upto(ck->dir, seq, &err) != 0) {
+		fail_report(ck, "cannot be cleaned up", err);
+		rc = -1;
+	}
 	free(names);
-	wal_remove_upto(ck->dir, seq);
 	ckpt_step("old files removed");
 out:
 	if (ct != NULL)

@@ -89,6 +89,7 @@ window_nbytes(const void *p)
 
 const struct stateful_ops window_stateful = {
 	"window", window_full, window_changes, window_restore_any, window_nkeys, window_nbytes,
+	NULL,
 };
 
 static int
@@ -118,5 +119,5 @@ evtime_nbytes(const void *p)
 
 const struct stateful_ops evtime_stateful = {
 	"event-time window", evtime_full, evtime_full, evtime_restore_any, evtime_nkeys,
-	evtime_nbytes,
+	evtime_nbytes, NULL,
 };
