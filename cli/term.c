@@ -175,6 +175,7 @@ term_report(void *arg, const struct report *r)
 		term_end();
 		return;
 	case REPORT_ERROR:
+	case REPORT_DIAGNOSTIC:
 		break;
 	default:
 		if (term.quiet)
@@ -190,6 +191,11 @@ term_report(void *arg, const struct report *r)
 		    r->where, r->reason, r->record);
 		if (r->count == ERRORS_SHOWN)
 			fprintf(stderr, "streamjob: further skipped records are only counted\n");
+		show(STDERR_FILENO);
+		break;
+	case REPORT_DIAGNOSTIC:
+		hide(STDERR_FILENO);
+		fputs(r->text, stderr);
 		show(STDERR_FILENO);
 		break;
 	case REPORT_SKIPPED:

@@ -141,7 +141,12 @@ fail_report(struct checkpoint *ck, const char *what, char *err)
 {
 	char msg[4096];
 
-	snprintf(msg, sizeof msg, "checkpoint %s: %s", what, err != NULL ? err : strerror(errno));
+	/* err names the file (and the offset of damage); what says what
+	 * was being done when nothing more is known. */
+	if (err != NULL)
+		snprintf(msg, sizeof msg, "checkpoint %s", err);
+	else
+		snprintf(msg, sizeof msg, "checkpoint %s: %s", what, strerror(errno));
 	free(err);
 	if (ck->running && ck->c.fail != NULL)
 		ck->c.fail(ck->c.arg, msg);
@@ -252,10 +257,7 @@ restore_stages(struct checkpoint *ck, const struct ckpt_manifest *m, enum checkp
 	if (plan_match_stages(ck->c.plan, (const char *const *)ids, (const char *const *)defs,
 	    (int)m->nstages, map, dg) != 0) {
 		char *text = diags_format(dg);
-		size_t tl = strlen(text);
-		while (tl > 0 && text[tl - 1] == '\n')
-			text[--tl] = '\0';
-		report_text(ck->c.reporter, REPORT_ERROR, "%s", text);
+		report(ck->c.reporter, &(struct report){ .kind = REPORT_DIAGNOSTIC, .text = text });
 		free(text);
 		*why = CHECKPOINT_REFUSED;
 		rc = -1;
@@ -471,8 +473,7 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 	memset(&m, 0, sizeof m);
 	have = manifest_read(ck->dir, &m, &err);
 	if (have < 0) {
-		report_text(c->reporter, REPORT_ERROR, "%s", err);
-		free(err);
+		fail_report(ck, "manifest", err);
 		goto fail;
 	}
 	if (have == 0) {

@@ -17,6 +17,8 @@
 
 enum report_kind {
 	REPORT_ERROR,		/* the job fails or cannot start: always shown */
+	REPORT_DIAGNOSTIC,	/* ... said as a check error is, located in the
+				 * script: text is whole lines, shown as they are */
 	REPORT_WARNING,		/* something went wrong; the job goes on */
 	REPORT_RECORD_ERROR,	/* a record was skipped (on error skip) */
 	REPORT_SKIPPED,		/* at the end: count records were skipped */
