@@ -599,6 +599,13 @@ test_statefile(void)
 	size_t len;
 	char *raw;
 
+	{
+		char a[STATEFILE_NAME_MAX], b[STATEFILE_NAME_MAX];
+		statefile_name(a, 3, 12, 0);
+		statefile_name(b, 3, 12, 4);
+		TAP_OK(strcmp(a, "state-3-12.full") == 0 && strcmp(b, "state-3-12.4.chg") == 0,
+		    "state file: names of a whole save and of changes");
+	}
 	for (int i = 0; i < 700; i++)
 		strbuf_addc(&in, (char)(i * 7));
 	TAP_OK(statefile_write(d, "state-1-1.full", in.data, in.len, &err) == 0,
