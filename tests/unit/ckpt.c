@@ -897,6 +897,19 @@ test_wal(void)
 	write_segment(d, 21, 0, &err);
 	damage_wal(d, 21, 0, "a journal segment without CUT");
 
+	/* A CUT with a position of a source the segment does not have. */
+	w = wal_create(d, 29, ids, 2, &err);
+	{
+		struct wal_pos pos = { 2, "p", 1 };
+		wal_cut(w, 29, 0, 0, &pos, 1);
+	}
+	wal_close(w, &err);
+	snprintf(want, sizeof want, "%s/wal-00000000000000000029: damaged at offset 55: "
+	    "source #2 of 2", path);
+	TAP_OK(wal_read(d, 29, &s, &err) == -1, "wal: a CUT naming a source out of range is damage");
+	TAP_STR(err, want, "wal: ... saying so");
+	free(err);
+
 	/* A CUT that names another batch. */
 	w = wal_create(d, 30, ids, 2, &err);
 	wal_cut(w, 31, 0, 0, NULL, 0);
