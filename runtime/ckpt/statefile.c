@@ -3,6 +3,8 @@
  * straight from the caller's buffer: an iovec per DATA record's header and
  * one per its piece of the bytes.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,16 @@
 #include "statefile.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
+
+void
+statefile_name(char *name, uint64_t stage, uint64_t gen, uint64_t k)
+{
+	if (k == 0)
+		snprintf(name, STATEFILE_NAME_MAX, "state-%" PRIu64 "-%" PRIu64 ".full", stage, gen);
+	else
+		snprintf(name, STATEFILE_NAME_MAX, "state-%" PRIu64 "-%" PRIu64 ".%" PRIu64 ".chg",
+		    stage, gen, k);
+}
 
 static size_t chunk = STATEFILE_CHUNK;
 

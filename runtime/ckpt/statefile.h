@@ -12,11 +12,17 @@
 #define CKPT_STATEFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ckpt_dir;
 struct strbuf;
 
 #define STATEFILE_CHUNK ((size_t)64 << 20)
+
+/* "state-<stage>-<gen>.full" when k is 0, else "state-<stage>-<gen>.<k>.chg",
+ * into name (STATEFILE_NAME_MAX bytes). */
+#define STATEFILE_NAME_MAX 80
+void statefile_name(char *name, uint64_t stage, uint64_t gen, uint64_t k);
 
 /* The size of DATA records from now on (tests; 0 restores
  * STATEFILE_CHUNK). */

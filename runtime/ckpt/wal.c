@@ -293,7 +293,7 @@ wal_parse_ref(struct rec_cur *c, struct wal_record *r)
 }
 
 static int
-wal_parse_cut(struct rec_cur *c, struct wal_cut *cut, size_t nsources)
+wal_parse_cut(struct rec_cur *c, struct wal_cut *cut)
 {
 	uint32_t n;
 
@@ -308,8 +308,6 @@ wal_parse_cut(struct rec_cur *c, struct wal_cut *cut, size_t nsources)
 	for (uint32_t i = 0; i < n && !c->bad; i++) {
 		cut->pos[i].src = rec_get_u32(c);
 		cut->pos[i].data = rec_get_blob(c, &cut->pos[i].len);
-		if (cut->pos[i].src >= nsources)
-			return 0;
 		cut->npos++;
 	}
 	return rec_cur_done(c);
@@ -360,11 +358,18 @@ wal_decode(const char *label, struct wal_segment *s, char **err)
 		if (rec.type == REC_SOURCES) {
 			ok = wal_parse_sources(&c, s);
 		} else if (rec.type == REC_CUT) {
-			ok = wal_parse_cut(&c, &s->cut, s->nsources);
+			ok = wal_parse_cut(&c, &s->cut);
 			if (ok && s->cut.seq != s->seq) {
 				*err = rec_damaged(label, rec.off, "the CUT of batch %" PRIu64
 				    " in the segment of batch %" PRIu64, s->cut.seq, s->seq);
 				return -1;
+			}
+			for (size_t i = 0; ok && i < s->cut.npos; i++) {
+				if (s->cut.pos[i].src >= s->nsources) {
+					*err = rec_damaged(label, rec.off, "source #%" PRIu32 " of %zu",
+					    s->cut.pos[i].src, s->nsources);
+					return -1;
+				}
 			}
 			s->has_cut = 1;
 		} else {

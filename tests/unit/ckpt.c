@@ -599,6 +599,13 @@ test_statefile(void)
 	size_t len;
 	char *raw;
 
+	{
+		char a[STATEFILE_NAME_MAX], b[STATEFILE_NAME_MAX];
+		statefile_name(a, 3, 12, 0);
+		statefile_name(b, 3, 12, 4);
+		TAP_OK(strcmp(a, "state-3-12.full") == 0 && strcmp(b, "state-3-12.4.chg") == 0,
+		    "state file: names of a whole save and of changes");
+	}
 	for (int i = 0; i < 700; i++)
 		strbuf_addc(&in, (char)(i * 7));
 	TAP_OK(statefile_write(d, "state-1-1.full", in.data, in.len, &err) == 0,
@@ -889,6 +896,19 @@ test_wal(void)
 	damage_wal(d, 20, 1, "a journal segment");
 	write_segment(d, 21, 0, &err);
 	damage_wal(d, 21, 0, "a journal segment without CUT");
+
+	/* A CUT with a position of a source the segment does not have. */
+	w = wal_create(d, 29, ids, 2, &err);
+	{
+		struct wal_pos pos = { 2, "p", 1 };
+		wal_cut(w, 29, 0, 0, &pos, 1);
+	}
+	wal_close(w, &err);
+	snprintf(want, sizeof want, "%s/wal-00000000000000000029: damaged at offset 55: "
+	    "source #2 of 2", path);
+	TAP_OK(wal_read(d, 29, &s, &err) == -1, "wal: a CUT naming a source out of range is damage");
+	TAP_STR(err, want, "wal: ... saying so");
+	free(err);
 
 	/* A CUT that names another batch. */
 	w = wal_create(d, 30, ids, 2, &err);
