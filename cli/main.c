@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "exitcode.h"
+#include "inspect.h"
 #include "options.h"
 #include "term.h"
 #include "lang/check.h"
@@ -174,6 +175,39 @@ stdin_refused(const struct plan *plan, struct diags *d)
 	return 1;
 }
 
+/* --inspect DIR [SCRIPT | -e PROGRAM] [--json] */
+static int
+inspect(struct options *o)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct job_options jo = { 0 };
+	const char *name = NULL;
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int status;
+
+	if (o->eval != NULL) {
+		strbuf_adds(&text, o->eval);
+		name = "<eval>";
+	} else if (o->script != NULL) {
+		if (read_script(o->script, &text) != 0)
+			return EXIT_USAGE;
+		name = o->script;
+	}
+	jo.batch_ms = o->batch_ms;
+	jo.checkpoint = o->inspect;
+	jo.parallelism = o->parallelism;
+	jo.ncpus = ncpus > 0 ? (int)ncpus : 1;
+	jo.params = o->params;
+	jo.nparams = o->nparams;
+	if (std_missing(STDOUT_FILENO, "--inspect"))
+		status = EXIT_RUNTIME;
+	else
+		status = inspect_run(o->inspect, name, name != NULL ? strbuf_str(&text) : NULL,
+		    text.len, &jo, o->json);
+	strbuf_release(&text);
+	return status;
+}
+
 static int
 run(struct options *o)
 {
@@ -271,7 +305,7 @@ main(int argc, char **argv)
 		printf("streamjob %s\n", PACKAGE_VERSION);
 		status = EXIT_OK;
 	} else if (o.inspect != NULL) {
-		status = not_yet("--inspect (checkpoints)");
+		status = inspect(&o);
 	} else
 		status = run(&o);
 	options_free(&o);

@@ -16,7 +16,7 @@
 
 enum {
 	OPT_ONCE = 256, OPT_BATCHES, OPT_DURATION, OPT_CHECK, OPT_EXPLAIN,
-	OPT_HTTP, OPT_FRESH, OPT_INSPECT,
+	OPT_HTTP, OPT_FRESH, OPT_INSPECT, OPT_JSON,
 };
 
 static const struct option long_options[] = {
@@ -32,6 +32,7 @@ static const struct option long_options[] = {
 	{ "http", required_argument, NULL, OPT_HTTP },
 	{ "fresh", no_argument, NULL, OPT_FRESH },
 	{ "inspect", required_argument, NULL, OPT_INSPECT },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -57,7 +58,10 @@ options_usage(void)
 	    "      --explain[=text|dot] print the operator DAG (Graphviz with =dot) and exit\n"
 	    "      --http ADDR          serve metrics and a dashboard on ADDR\n"
 	    "      --fresh              discard the checkpoint directory's contents first\n"
-	    "      --inspect DIR        print what the checkpoint in DIR holds, and exit\n"
+	    "      --inspect DIR [SCRIPT]\n"
+	    "                           print what the checkpoint in DIR holds (and whether\n"
+	    "                           SCRIPT's stateful stages match it), and exit\n"
+	    "      --json               with --inspect: as JSON\n"
 	    "  -q, --quiet              no progress line, no warnings\n"
 	    "  -h, --help               show this help\n"
 	    "  -V, --version            show the version\n"
@@ -185,6 +189,9 @@ options_parse(int argc, char **argv, struct options *o, char **err)
 		case OPT_INSPECT:
 			o->inspect = optarg;
 			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -212,10 +219,16 @@ options_parse(int argc, char **argv, struct options *o, char **err)
 		*err = xasprintf("--check and --explain cannot be used together");
 		return -1;
 	}
+	if (o->json && o->inspect == NULL) {
+		*err = xasprintf("--json goes with --inspect DIR");
+		return -1;
+	}
 	i = optind;
-	if (o->inspect != NULL)
-		return 0;
-	if (o->eval == NULL) {
+	if (o->inspect != NULL) {
+		/* --inspect DIR [SCRIPT [NAME=VALUE ...]] */
+		if (o->eval == NULL && i < argc && strchr(argv[i], '=') == NULL)
+			o->script = argv[i++];
+	} else if (o->eval == NULL) {
 		if (i >= argc) {
 			*err = xasprintf("no script given: name a SCRIPT file, or use -e PROGRAM");
 			return -1;

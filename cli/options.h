@@ -24,7 +24,8 @@ struct options {
 	enum explain_format explain;
 	const char *http;
 	int fresh;
-	const char *inspect;
+	const char *inspect;		/* --inspect DIR */
+	int json;			/* --json */
 	int quiet;
 	int help;
 	int version;

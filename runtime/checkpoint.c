@@ -165,13 +165,14 @@ collect(struct checkpoint *ck)
 	ck->stages = xcalloc(ck->nstages + 1, sizeof *ck->stages);
 	for (size_t i = 0; i < ck->nstages; i++) {
 		struct ckstage *st = &ck->stages[i];
-		const struct span *sp = &ck->sfs[i].node->stage->span;
-		char where[64];
+		struct span sp = plan_stage_span(ck->sfs[i].node);
+		char where[512];
 
 		st->sf = ck->sfs[i];
 		st->id = plan_stage_id(ck->c.plan, st->sf.node);
 		st->def = plan_stage_def(ck->c.plan, st->sf.node);
-		snprintf(where, sizeof where, "%d:%d", sp->first_line, sp->first_column);
+		snprintf(where, sizeof where, "%s:%d:%d", ck->c.script_name, sp.first_line,
+		    sp.first_column);
 		st->where = xstrdup(where);
 	}
 	ck->nsrc = srcset_count(ck->c.sources);
@@ -218,7 +219,7 @@ restore_stage(struct checkpoint *ck, struct ckstage *st, const struct ckpt_stage
 		}
 		if (st->sf.ops->restore(st->sf.obj, &ev, data.data, data.len) != 0) {
 			report_text(ck->c.reporter, REPORT_ERROR,
-			    "checkpoint %s/%s: it does not hold the state of %s (line %s), a %s",
+			    "checkpoint %s/%s: it does not hold the state of %s (at %s), a %s",
 			    ckpt_dir_path(ck->dir), ms->files[k], st->def, st->where, st->sf.ops->kind);
 			strbuf_release(&data);
 			return -1;
@@ -458,7 +459,7 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 	for (size_t i = 0; i < ck->nstages; i++)
 		if (ck->stages[i].sf.ops == &evtime_stateful) {
 			report_text(c->reporter, REPORT_ERROR,
-			    "a checkpoint of an event-time window (line %s) is not available in this version yet",
+			    "a checkpoint of an event-time window (at %s) is not available in this version yet",
 			    ck->stages[i].where);
 			*why = CHECKPOINT_REFUSED;
 			goto fail;
