@@ -61,6 +61,7 @@ struct srcpos {
 	int64_t rest_taken;
 	struct strbuf rest_before, rest_after;	/* the kind's, around the block */
 	int restored_part;
+	int restored;			/* at a position of the kind: where it starts */
 };
 
 struct source_limit {
@@ -419,8 +420,13 @@ srcset_start(struct srcset *set, struct event_base *base)
 		p->keep = set->keep_positions && source_replayable(s);
 		if (!p->keep || p->restored_part)
 			continue;
-		strbuf_reset(&p->passed);
-		s->desc->save(s, &p->passed);
+		/* Restored: the position restored, whatever the kind made
+		 * of it (a file rotated meanwhile), so the blocks chain on
+		 * from the checkpoint's. */
+		if (!p->restored) {
+			strbuf_reset(&p->passed);
+			s->desc->save(s, &p->passed);
+		}
 		set_bytes(&p->captured, p->passed.data, p->passed.len);
 	}
 	/* Restored inside a block: the rest of it goes first. */
@@ -584,6 +590,9 @@ srcset_restore(struct srcset *set, int i, const char *pos, size_t len, char **er
 			    s->name);
 			return -1;
 		}
+		set_bytes(&p->passed, pos, len);
+		p->restored = 1;
+		p->restored_part = 0;
 		return 0;
 	}
 	/* Inside a block: on after the block, the records of it not taken
@@ -616,6 +625,7 @@ srcset_restore(struct srcset *set, int i, const char *pos, size_t len, char **er
 		set_bytes(&p->rest_after, after, afterlen);
 		set_bytes(&p->passed, pos, len);
 		p->restored_part = 1;
+		p->restored = 0;
 	}
 	return 0;
 }

@@ -51,7 +51,8 @@ struct source *srcset_source(const struct srcset *, int i);
 /*
  * While the host takes a block of s (its lines or frames callback): the
  * position after that block, and the position before it (after the
- * previous block the host took from s, or where s started).  Outside the
+ * previous block the host took from s, or where s started: the position
+ * restored, when it was).  Outside the
  * callbacks both are the position after the last block the host took.
  * The bytes are the set's, valid until the next block of s; NULL (*len 0)
  * when positions are not kept for s (not replayable, or not asked for).

@@ -589,7 +589,9 @@ replay_file(const struct files_source *fs, struct value name, int64_t from, int6
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		*err = xasprintf("%s: %s", path, strerror(errno));
-	else if ((rc = replay_lines(fd, from, to, out)) != 0)
+	else if ((rc = replay_lines(fd, from, to, out)) == -2)
+		*err = xasprintf("%s is shorter than when it was read", path);
+	else if (rc != 0)
 		*err = xasprintf("reading %s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);

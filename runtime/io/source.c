@@ -269,8 +269,14 @@ replay_lines(int fd, int64_t from, int64_t to, struct strbuf *out)
 			lines_release(&l);
 			return -1;
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (to >= 0) {
+				/* Shorter than when it was read. */
+				lines_release(&l);
+				return -2;
+			}
 			break;
+		}
 		off += n;
 		lines_added(&l, (size_t)n);
 		if ((data = lines_take(&l, &len)) != NULL) {

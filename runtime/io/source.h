@@ -180,7 +180,9 @@ size_t source_records_end(const char *data, size_t off, size_t len, int framed, 
  * line over the cap dropped the same way), and the unfinished last line
  * made a line as lines_end makes it -- a position never falls inside a
  * line unless the live source ended that line there.  Read with pread:
- * the descriptor's offset is not moved.  -1 on a read error (errno).
+ * the descriptor's offset is not moved.  -1 on a read error (errno); -2
+ * when the bytes end before to (the file is shorter than when it was read:
+ * truncated since).
  */
 int replay_lines(int fd, int64_t from, int64_t to, struct strbuf *out);
 

@@ -245,7 +245,13 @@ stdin_replay(struct source *s, const char *fromb, size_t fromlen, const char *to
 		    "device %llu inode %llu)", (unsigned long long)tdev, (unsigned long long)tino);
 		return -1;
 	}
-	if (replay_lines(STDIN_FILENO, from, to, out) != 0) {
+	switch (replay_lines(STDIN_FILENO, from, to, out)) {
+	case 0:
+		break;
+	case -2:
+		*err = xstrdup("standard input is shorter than when it was read");
+		return -1;
+	default:
 		*err = xasprintf("reading: %s", strerror(errno));
 		return -1;
 	}

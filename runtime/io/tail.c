@@ -478,7 +478,10 @@ replay_file(const struct tail_source *ts, uint64_t dev, uint64_t ino, int64_t fr
 		return -1;
 	}
 	rc = replay_lines(fd, from, to, out);
-	if (rc != 0)
+	if (rc == -2)
+		*err = xasprintf("%s (device %llu inode %llu) is shorter than when it was read: "
+		    "truncated since", ts->path, (unsigned long long)dev, (unsigned long long)ino);
+	else if (rc != 0)
 		*err = xasprintf("reading %s (device %llu inode %llu): %s", ts->path,
 		    (unsigned long long)dev, (unsigned long long)ino, strerror(errno));
 	close(fd);

@@ -429,6 +429,62 @@ test_tail(void)
 	free(log1);
 }
 
+/* A truncated file: what was read before is gone, so its blocks cannot be
+ * read again -- an error, not other lines -- and the blocks since replay. */
+static void
+test_tail_truncated(void)
+{
+	char *log = at("truncated.log");
+	char *script = xasprintf("tail(\"%s\", from=\"start\") | print", log);
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT, out = STRBUF_INIT;
+	struct source *s;
+	struct run *r;
+	size_t k;
+	char *err = NULL;
+	int bad = 0;
+
+	lines_into(&sb, &want, "u", 0, 3000);
+	append_sb(log, &sb);
+	r = run_new(script, 0);
+	TAP_OK(run_start(r) == 0 && spin(r, want.len), "tail, truncated: reads the file");
+	k = r->n;
+	{
+		int fd = open(log, O_WRONLY | O_TRUNC);
+		if (fd >= 0)
+			close(fd);
+	}
+	lines_into(&sb, &want, "t", 0, 100);
+	append_sb(log, &sb);
+	TAP_OK(spin(r, want.len), "tail, truncated: reads it again from its start");
+	TAP_OK(same_buf(&r->all, want.data, want.len),
+	    "tail, truncated: took every line once, in order");
+	s = srcset_source(r->set, 0);
+	for (size_t i = k; i < r->n; i++) {
+		strbuf_reset(&out);
+		if (source_replay(s, r->t[i].before.data, r->t[i].before.len, r->t[i].after.data,
+		    r->t[i].after.len, &out, &err) != 0 ||
+		    !same_buf(&out, r->t[i].data.data, r->t[i].data.len))
+			bad++;
+		free(err);
+		err = NULL;
+	}
+	TAP_OK(k < r->n && bad == 0, "tail, truncated: the blocks since replay (%zu)", r->n - k);
+	strbuf_reset(&out);
+	TAP_OK(source_replay(s, r->t[k - 1].before.data, r->t[k - 1].before.len,
+	    r->t[k - 1].after.data, r->t[k - 1].after.len, &out, &err) < 0 && err != NULL &&
+	    strstr(err, "is shorter than when it was read: truncated since") != NULL,
+	    "tail, truncated: the block before is an error: %s", err != NULL ? err : "none");
+	free(err);
+	check_restore(script, r, k - 1, 0, "tail, before the truncation");
+	run_free(r);
+	unlink(log);
+	strbuf_release(&sb);
+	strbuf_release(&want);
+	strbuf_release(&out);
+	free(script);
+	free(log);
+}
+
 static void
 test_tail_rate(void)
 {
@@ -697,6 +753,7 @@ main(void)
 		return 1;
 	}
 	test_tail();
+	test_tail_truncated();
 	test_tail_rate();
 	test_files();
 	test_stdin();
