@@ -836,7 +836,7 @@ save_stage(struct checkpoint *ck, size_t index, struct ckstage *st, uint64_t seq
 	struct strbuf sb = STRBUF_INIT;
 	int whole = st->nfiles == 0 ||
 	    (st->chain_bytes > st->full_bytes && st->chain_bytes > COMPACT_MIN_BYTES);
-	char name[96];
+	char name[STATEFILE_NAME_MAX];
 	char *err = NULL;
 	int rc;
 
@@ -845,8 +845,10 @@ save_stage(struct checkpoint *ck, size_t index, struct ckstage *st, uint64_t seq
 		strbuf_release(&sb);
 		return 1;	/* cannot be saved now: no checkpoint this batch */
 	}
-	snprintf(name, sizeof name, "state-%zu-%020llu.%s", index, (unsigned long long)seq,
-	    whole ? "full" : "chg");
+	/* Named by the batch whose checkpoint writes it: never a name the
+	 * manifest on disk uses, which a crash before the new one would
+	 * leave it relying on. */
+	statefile_name(name, index, seq, whole ? 0 : st->nfiles);
 	if (statefile_write(ck->dir, name, sb.data, sb.len, &err) != 0) {
 		strbuf_release(&sb);
 		fail_report(ck, "cannot be written", err);
