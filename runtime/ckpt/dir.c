@@ -232,6 +232,36 @@ clean(struct ckpt_dir *d, int fresh, char **err)
 	return rc;
 }
 
+/* Create the directories above path that are missing, 0700 each (as
+ * mkdir -p); 0, or -1 with errno. */
+static int
+make_parents(const char *path)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+
+	for (char *q = p + 1; *q != '\0'; q++) {
+		char *next;
+		if (*q != '/')
+			continue;
+		next = q + 1;
+		while (*next == '/')
+			next++;
+		if (*next == '\0')
+			break;		/* a trailing slash: path itself is last */
+		*q = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+		if (rc != 0)
+			break;
+	}
+	free(p);
+	if (rc == 0)
+		errno = 0;
+	return rc;
+}
+
 struct ckpt_dir *
 ckpt_dir_open(const char *path, int fresh, char **err)
 {
@@ -242,10 +272,8 @@ ckpt_dir_open(const char *path, int fresh, char **err)
 	d->fd = d->lockfd = -1;
 	if (mkdir(path, 0700) == 0) {
 		created = 1;
-	} else if (errno == ENOENT) {
-		*err = xasprintf("checkpoint directory %s cannot be created: its parent directory "
-		    "does not exist (only the last component is created)", path);
-		goto fail;
+	} else if (errno == ENOENT && make_parents(path) == 0 && mkdir(path, 0700) == 0) {
+		created = 1;	/* as mkdir -p: ckpt/totals with no ckpt/ yet */
 	} else if (errno != EEXIST) {
 		*err = xasprintf("checkpoint directory %s cannot be created: %s", path,
 		    strerror(errno));
