@@ -251,7 +251,7 @@ argval_print(struct strbuf *sb, const struct plan *plan, enum arg_kind kind,
 		for (int i = 0; i < v->nstreams; i++) {
 			if (i > 0)
 				strbuf_adds(sb, ", ");
-			stage_label(sb, plan, v->streams[i], flags);
+			plan_stage_label(sb, plan, v->streams[i], flags);
 		}
 		break;
 	case ARG_BATCH_LISTS:
@@ -279,7 +279,7 @@ label_skips(const char *w, unsigned flags)
  * shows it and identities are made of it.
  */
 void
-stage_label(struct strbuf *sb, const struct plan *plan, const struct stage *st, unsigned flags)
+plan_stage_label(struct strbuf *sb, const struct plan *plan, const struct stage *st, unsigned flags)
 {
 	const struct op_desc *d = st->desc;
 	int i, first = 1, call;
@@ -563,7 +563,8 @@ units_of(const struct plan *plan, int *n)
 	return v;
 }
 
-/* The unit node is the identity of, as given to plan_stage_id: index in u. */
+/* The index in u of the unit that node (as given to plan_stage_id) stands
+ * for: a unit's node, or a window unit's window; -1 for none. */
 static int
 unit_index(const struct node **u, int n, const struct node *node)
 {
@@ -589,7 +590,7 @@ add_input(struct strbuf *sb, const char *text)
 		strbuf_addf(sb, "{%016llx}", (unsigned long long)fnv1a64(text, len));
 }
 
-static const unsigned IDFLAGS = LABEL_PARAMS | LABEL_ID | LABEL_SECRETS;
+#define IDFLAGS (LABEL_PARAMS | LABEL_ID | LABEL_SECRETS)
 
 /* Every node's pipeline text, by node id - 1.  Free with free_texts. */
 static char **
@@ -610,7 +611,7 @@ node_texts(const struct plan *plan)
 			}
 			strbuf_addc(&sb, ')');
 		} else if (n->ninputs == 0) {
-			stage_label(&sb, plan, n->stage, IDFLAGS);
+			plan_stage_label(&sb, plan, n->stage, IDFLAGS);
 		} else {
 			add_input(&sb, t[n->inputs[0]->id - 1]);
 			strbuf_adds(&sb, " | ");
@@ -620,7 +621,7 @@ node_texts(const struct plan *plan)
 				add_input(&sb, t[n->inputs[1]->id - 1]);
 				strbuf_addc(&sb, ')');
 			} else
-				stage_label(&sb, plan, n->stage, IDFLAGS);
+				plan_stage_label(&sb, plan, n->stage, IDFLAGS);
 		}
 		t[i] = strbuf_detach(&sb);
 	}
@@ -747,14 +748,14 @@ unit_def(const struct plan *plan, const struct node *u)
 	const struct node *w = unit_window(u);
 
 	if (w != NULL) {
-		stage_label(&sb, plan, w->stage, IDFLAGS);
+		plan_stage_label(&sb, plan, w->stage, IDFLAGS);
 		if (w != u) {
 			strbuf_adds(&sb, " | ");
-			stage_label(&sb, plan, u->stage, IDFLAGS);
+			plan_stage_label(&sb, plan, u->stage, IDFLAGS);
 		}
 		add_batch(&sb, plan);
 	} else
-		stage_label(&sb, plan, u->stage, IDFLAGS);
+		plan_stage_label(&sb, plan, u->stage, IDFLAGS);
 	return strbuf_detach(&sb);
 }
 
@@ -782,7 +783,7 @@ plan_source_id(const struct node *n)
 	if (n->op == OP_UNION)
 		return NULL;	/* it merges sources; it reads nothing itself */
 	/* No parameters are needed: a source's arguments are constants. */
-	stage_label(&sb, NULL, n->stage, LABEL_ID | LABEL_SECRETS);
+	plan_stage_label(&sb, NULL, n->stage, LABEL_ID | LABEL_SECRETS);
 	return strbuf_detach(&sb);
 }
 
@@ -791,7 +792,7 @@ plan_sink_id(const struct node *n)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	stage_label(&sb, NULL, n->stage, LABEL_ID | LABEL_SECRETS | LABEL_NO_FORMAT);
+	plan_stage_label(&sb, NULL, n->stage, LABEL_ID | LABEL_SECRETS | LABEL_NO_FORMAT);
 	return strbuf_detach(&sb);
 }
 

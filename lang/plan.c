@@ -202,7 +202,7 @@ fnv1a(uint64_t h, const void *p, size_t n)
 static void
 node_label(struct strbuf *sb, const struct node *n)
 {
-	stage_label(sb, NULL, n->stage, 0);
+	plan_stage_label(sb, NULL, n->stage, 0);
 }
 
 /* ---- chains and fusions ---- */

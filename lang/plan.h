@@ -320,7 +320,7 @@ int plan_match_stages(const struct plan *, const char *const *old_ids,
 #define LABEL_SECRETS	0x04	/* passwords and config= left out */
 #define LABEL_NO_FORMAT	0x08	/* no sink format */
 struct strbuf;
-void stage_label(struct strbuf *, const struct plan *, const struct stage *, unsigned flags);
+void plan_stage_label(struct strbuf *, const struct plan *, const struct stage *, unsigned flags);
 /* plan_build: each stateful stage's fingerprint (a window's, its unit's)
  * becomes the 64-bit FNV-1a hash of its identity. */
 void ident_fingerprints(struct plan *);
