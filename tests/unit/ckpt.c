@@ -320,6 +320,8 @@ test_dir(void)
 		struct ckpt_dir *ro = ckpt_dir_open_readonly(path, &err);
 		TAP_OK(ro != NULL && ckpt_dir_empty(ro), "dir: opened to read while a job holds it");
 		ckpt_dir_close(ro);
+		free(missing);
+		missing = scratch("not/here");
 		ro = ckpt_dir_open_readonly(missing, &err);
 		snprintf(want, sizeof want, "checkpoint directory %s does not exist", missing);
 		TAP_OK(ro == NULL, "dir: opening to read creates nothing");
