@@ -18,6 +18,7 @@
 #include "lang/plan.h"
 #include "runtime/ckpt/dir.h"
 #include "runtime/ckpt/manifest.h"
+#include "runtime/io/source.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/value.h"
 #include "stdlib/xmalloc.h"
@@ -158,9 +159,15 @@ print_text(const char *dir, const struct ckpt_manifest *m, const struct match *m
 			strbuf_adds(sb, "    not in the script: its state would be dropped\n");
 	}
 	strbuf_addf(sb, "sources: %zu\n", m->nsources);
-	for (size_t i = 0; i < m->nsources; i++)
-		strbuf_addf(sb, "  %s: position of %zu bytes\n", m->sources[i].id,
-		    m->sources[i].position.len);
+	for (size_t i = 0; i < m->nsources; i++) {
+		struct strbuf w = STRBUF_INIT;
+		const struct ckpt_source_rec *sr = &m->sources[i];
+		if (source_describe(sr->kind, sr->position.data, sr->position.len, &w) == 0)
+			strbuf_addf(sb, "  %s: %s\n", sr->id, w.data);
+		else
+			strbuf_addf(sb, "  %s: a position of %zu bytes\n", sr->id, sr->position.len);
+		strbuf_release(&w);
+	}
 	strbuf_addf(sb, "sinks: %zu\n", m->nsinks);
 	for (size_t i = 0; i < m->nsinks; i++) {
 		if (m->sinks[i].progress.len == 0)
@@ -252,7 +259,17 @@ print_json(const char *dir, const struct ckpt_manifest *m, const struct match *m
 		json_str(sb, m->sources[i].id, strlen(m->sources[i].id));
 		strbuf_adds(sb, ", \"kind\": ");
 		json_str(sb, m->sources[i].kind, strlen(m->sources[i].kind));
-		strbuf_addf(sb, ", \"position_bytes\": %zu}", m->sources[i].position.len);
+		strbuf_addf(sb, ", \"position_bytes\": %zu", m->sources[i].position.len);
+		{
+			struct strbuf w = STRBUF_INIT;
+			if (source_describe(m->sources[i].kind, m->sources[i].position.data,
+			    m->sources[i].position.len, &w) == 0) {
+				strbuf_adds(sb, ", \"position\": ");
+				json_str(sb, w.data, w.len);
+			}
+			strbuf_release(&w);
+		}
+		strbuf_adds(sb, "}");
 	}
 	strbuf_adds(sb, "]");
 	json_key(sb, "sinks", &first);

@@ -545,6 +545,26 @@ get_pos(const char *data, size_t len, struct arena *a, struct files_pos *p)
 }
 
 static int
+files_describe(const char *data, size_t len, struct strbuf *out)
+{
+	struct arena *a = arena_new(0);
+	struct files_pos p;
+
+	if (get_pos(data, len, a, &p) != 0) {
+		arena_free(a);
+		return -1;
+	}
+	strbuf_addf(out, "%llu file%s done", (unsigned long long)p.n, p.n == 1 ? "" : "s");
+	if (p.n > 0)
+		strbuf_addf(out, " (the last %.*s)", (int)p.names[p.n - 1].n, p.names[p.n - 1].u.s);
+	if (p.current.n > 0)
+		strbuf_addf(out, "; %.*s read to byte %lld", (int)p.current.n, p.current.u.s,
+		    (long long)p.offset);
+	arena_free(a);
+	return 0;
+}
+
+static int
 files_restore(struct source *s, const char *data, size_t len)
 {
 	struct files_source *fs = s->impl;
@@ -659,6 +679,7 @@ const struct source_desc source_files = {
 	.stop = files_stop,
 	.free = files_free,
 	.save = files_save,
+	.describe = files_describe,
 	.restore = files_restore,
 	.replay = files_replay,
 };

@@ -14,6 +14,7 @@
 #include "runtime/io/sink.h"
 #include "runtime/io/source.h"
 #include "lang/catalog.h"
+#include "stdlib/strbuf.h"
 
 #define SINKS(X) \
 	X(print) \
@@ -90,4 +91,27 @@ source_registry_replace(const struct source_desc *d)
 	if (i < MAX_SOURCES)
 		source_table[i] = d;
 	return NULL;
+}
+
+int
+source_describe(const char *kind, const char *pos, size_t len, struct strbuf *out)
+{
+	const struct source_desc *d = source_find(kind);
+	const char *before, *after;
+	size_t blen, alen;
+	int64_t n;
+	int framed;
+
+	if (d == NULL || d->describe == NULL)
+		return -1;
+	if (source_position_is_part(pos, len, &before, &blen, &after, &alen, &n, &framed)) {
+		/* Inside a block rate=N let go in parts: the block's start,
+		 * and how many of its records were handed over. */
+		if (d->describe(before, blen, out) != 0)
+			return -1;
+		strbuf_addf(out, ", then %lld record%s of the next block", (long long)n,
+		    n == 1 ? "" : "s");
+		return 0;
+	}
+	return d->describe(pos, len, out);
 }

@@ -107,6 +107,10 @@ struct source_desc {
 	 * (stdin: when it is a regular file, which its caps cannot say);
 	 * NULL: SOURCE_REPLAYABLE in its caps decides. */
 	int (*replayable)(const struct source *);
+	/* A position saved by this kind, in words for --inspect ("file
+	 * device 8 inode 12, lines to byte 4096"); -1 when the bytes are
+	 * not this kind's.  May be NULL. */
+	int (*describe)(const char *pos, size_t len, struct strbuf *out);
 };
 
 /* An instance: one source of a running job. */
@@ -147,6 +151,10 @@ void source_free(struct source *);
  * (its kind's replayable callback, else SOURCE_REPLAYABLE; it must keep a
  * position)? */
 int source_replayable(const struct source *);
+/* A position saved by the kind named kind, in words (a position inside a
+ * block says so); -1 when the kind cannot say.  (In registry.c, which
+ * finds the kind.) */
+int source_describe(const char *kind, const char *pos, size_t len, struct strbuf *out);
 
 /*
  * The block data between two positions of source s, appended to out

@@ -206,6 +206,19 @@ get_pos(const char *data, size_t len, uint64_t *dev, uint64_t *ino, int64_t *off
 }
 
 static int
+stdin_describe(const char *data, size_t len, struct strbuf *out)
+{
+	uint64_t dev, ino;
+	int64_t off;
+
+	if (get_pos(data, len, &dev, &ino, &off) != 0)
+		return -1;
+	strbuf_addf(out, "lines to byte %lld of the file (device %llu inode %llu)", (long long)off,
+	    (unsigned long long)dev, (unsigned long long)ino);
+	return 0;
+}
+
+static int
 stdin_restore(struct source *s, const char *data, size_t len)
 {
 	struct stdin_source *ss = s->impl;
@@ -291,6 +304,7 @@ const struct source_desc source_stdin = {
 	.stop = stdin_stop,
 	.free = stdin_free,
 	.save = stdin_save,
+	.describe = stdin_describe,
 	.restore = stdin_restore,
 	.replay = stdin_replay,
 	.replayable = stdin_replayable,

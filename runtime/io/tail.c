@@ -411,6 +411,24 @@ tail_save(struct source *s, struct strbuf *sb)
 }
 
 static int
+tail_describe(const char *data, size_t len, struct strbuf *out)
+{
+	struct tail_pos p;
+
+	if (get_pos(data, len, &p) != 0)
+		return -1;
+	if (p.dev == 0 && p.ino == 0)
+		strbuf_adds(out, "no file yet");
+	else
+		strbuf_addf(out, "file device %llu inode %llu, lines to byte %lld",
+		    (unsigned long long)p.dev, (unsigned long long)p.ino, (long long)p.offset);
+	if (p.gen > 0)
+		strbuf_addf(out, ", after %llu file switch%s", (unsigned long long)p.gen,
+		    p.gen == 1 ? "" : "es");
+	return 0;
+}
+
+static int
 tail_restore(struct source *s, const char *data, size_t len)
 {
 	struct tail_source *ts = s->impl;
@@ -560,6 +578,7 @@ const struct source_desc source_tail = {
 	.stop = tail_stop,
 	.free = tail_free,
 	.save = tail_save,
+	.describe = tail_describe,
 	.restore = tail_restore,
 	.replay = tail_replay,
 };
