@@ -219,8 +219,9 @@ restore_stage(struct checkpoint *ck, struct ckstage *st, const struct ckpt_stage
 		}
 		if (st->sf.ops->restore(st->sf.obj, &ev, data.data, data.len) != 0) {
 			report_text(ck->c.reporter, REPORT_ERROR,
-			    "checkpoint %s/%s: it does not hold the state of %s (at %s), a %s",
-			    ckpt_dir_path(ck->dir), ms->files[k], st->def, st->where, st->sf.ops->kind);
+			    "checkpoint %s/%s: it does not hold the state of %s (at %s), %s %s",
+			    ckpt_dir_path(ck->dir), ms->files[k], st->def, st->where,
+			    strchr("aeiou", st->sf.ops->kind[0]) != NULL ? "an" : "a", st->sf.ops->kind);
 			strbuf_release(&data);
 			return -1;
 		}
