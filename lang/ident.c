@@ -645,6 +645,21 @@ add_batch(struct strbuf *sb, const struct plan *plan)
 	strbuf_addf(sb, " [batch %s]", buf);
 }
 
+/* An event-time window's lateness, from its timestamp stage: its open
+ * windows belong to it as they do to the window's length and slide. */
+static void
+add_lateness(struct strbuf *sb, const struct node *ts)
+{
+	const struct stage *st = ts->stage;
+	char buf[32];
+
+	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+		if (strcmp(st->desc->clauses[j].word, "lateness") == 0 && st->clauses[j].present) {
+			number_format_duration(buf, sizeof buf, st->clauses[j].i);
+			strbuf_addf(sb, " [lateness %s]", buf);
+		}
+}
+
 /*
  * The identities of all units: names, or texts.  A text the same as an
  * earlier unit's (named or not) gets " #k", before a window's batch
@@ -753,6 +768,8 @@ unit_def(const struct plan *plan, const struct node *u)
 			strbuf_adds(&sb, " | ");
 			plan_stage_label(&sb, plan, u->stage, IDFLAGS);
 		}
+		if (w->event_time != NULL)
+			add_lateness(&sb, w->event_time);
 		add_batch(&sb, plan);
 	} else
 		plan_stage_label(&sb, plan, u->stage, IDFLAGS);

@@ -219,8 +219,9 @@ restore_stage(struct checkpoint *ck, struct ckstage *st, const struct ckpt_stage
 		}
 		if (st->sf.ops->restore(st->sf.obj, &ev, data.data, data.len) != 0) {
 			report_text(ck->c.reporter, REPORT_ERROR,
-			    "checkpoint %s/%s: it does not hold the state of %s (at %s), a %s",
-			    ckpt_dir_path(ck->dir), ms->files[k], st->def, st->where, st->sf.ops->kind);
+			    "checkpoint %s/%s: it does not hold the state of %s (at %s), %s %s",
+			    ckpt_dir_path(ck->dir), ms->files[k], st->def, st->where,
+			    strchr("aeiou", st->sf.ops->kind[0]) != NULL ? "an" : "a", st->sf.ops->kind);
 			strbuf_release(&data);
 			return -1;
 		}
@@ -456,14 +457,6 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 	ck->cuts_tail = &ck->cuts;
 	*why = CHECKPOINT_FAILED;
 	collect(ck);
-	for (size_t i = 0; i < ck->nstages; i++)
-		if (ck->stages[i].sf.ops == &evtime_stateful) {
-			report_text(c->reporter, REPORT_ERROR,
-			    "a checkpoint of an event-time window (at %s) is not available in this version yet",
-			    ck->stages[i].where);
-			*why = CHECKPOINT_REFUSED;
-			goto fail;
-		}
 	ck->fingerprint = plan_fingerprint(c->plan);
 	ck->dir = ckpt_dir_open(c->dir, c->fresh, &err);
 	if (ck->dir == NULL) {
@@ -969,6 +962,11 @@ checkpoint_done(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 			rc = -1;
 			goto out;
 		}
+		/* A stage that cannot be saved now: no manifest this batch.
+		 * The files the stages before it wrote are named by the next
+		 * one, with what they save then. */
+		if (r > 0)
+			goto out;
 	}
 	rc = write_manifest(ck, (int64_t)seq, time, ct);
 	if (rc != 0)

@@ -86,6 +86,7 @@ driver_main(void *arg)
 		    !output_closed(d->c.output) &&
 		    checkpoint_done(d->c.ckpt, b->seq, b->time, b->last) != 0)
 			last = 1;
+		exec_batch_saved(d->c.exec, b);
 		batch_free(d->c.exec, b);
 		/* A driver that falls behind holds the sources back too. */
 		flow_batch_done(d->c.flow, bytes);

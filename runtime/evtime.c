@@ -43,16 +43,13 @@ struct evtime {
 	int64_t seen;			/* the largest event time so far */
 	struct ewin **open;		/* by end, ascending */
 	size_t nopen, capopen;
-	/* Offered blocks: those waiting for an earlier one, by seq. */
+	/* Offered blocks: those waiting for an earlier one, or for their
+	 * batch to be let in (evtime_through), by seq. */
 	pthread_mutex_t lock;
 	struct evt_part *pending;
 	uint64_t next_seq;
+	uint64_t through;		/* blocks of batches up to this one go in */
 	const struct evt_hooks *hooks;
-	/* Where batches ended: the largest event time before the first
-	 * block of each batch added, for batches the driver has yet to close. */
-	struct mark { uint64_t batch; int64_t seen; } *marks;
-	size_t nmarks, capmarks;
-	uint64_t batch;			/* of the last block added */
 };
 
 static int64_t
@@ -119,7 +116,6 @@ evtime_free(struct evtime *e)
 		e->hooks->release(p);
 	}
 	free(e->open);
-	free(e->marks);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -354,6 +350,21 @@ evtime_add(struct evtime *e, struct eval *ev, const struct value *v,
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* Add the offered blocks that may go in now: the next in seq order, as
+ * long as its batch has been let in.  The caller holds the lock. */
+static void
+add_waiting(struct evtime *e, struct eval *ev)
+{
+	while (e->pending != NULL && e->pending->seq == e->next_seq &&
+	    e->pending->batch <= e->through) {
+		struct evt_part *q = e->pending;
+		e->pending = q->next;
+		add_block(e, ev, q->v, q->tags, q->n, q->max, e->hooks->error, q);
+		e->next_seq++;
+		e->hooks->release(q);
+	}
+}
+
 void
 evtime_offer(struct evtime *e, struct evt_part *p, struct eval *ev,
     const struct evt_hooks *hooks)
@@ -366,22 +377,18 @@ evtime_offer(struct evtime *e, struct evt_part *p, struct eval *ev,
 		;
 	p->next = *pp;
 	*pp = p;
-	while (e->pending != NULL && e->pending->seq == e->next_seq) {
-		struct evt_part *q = e->pending;
-		e->pending = q->next;
-		if (q->batch > e->batch) {
-			/* The batches before q's have all their blocks in. */
-			if (e->nmarks == e->capmarks) {
-				e->capmarks = e->capmarks ? e->capmarks * 2 : 8;
-				e->marks = xreallocarray(e->marks, e->capmarks, sizeof *e->marks);
-			}
-			e->marks[e->nmarks++] = (struct mark){ q->batch, e->seen };
-			e->batch = q->batch;
-		}
-		add_block(e, ev, q->v, q->tags, q->n, q->max, hooks->error, q);
-		e->next_seq++;
-		hooks->release(q);
-	}
+	add_waiting(e, ev);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void
+evtime_through(struct evtime *e, uint64_t batch, struct eval *ev)
+{
+	pthread_mutex_lock(&e->lock);
+	if (batch > e->through)
+		e->through = batch;
+	if (e->hooks != NULL)
+		add_waiting(e, ev);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -423,25 +430,15 @@ result(const struct evtime *e, struct ewin *w, struct arena *a, struct evt_close
 }
 
 size_t
-evtime_close(struct evtime *e, uint64_t batch, int all, struct arena *a,
-    struct evt_closed **out)
+evtime_close(struct evtime *e, int all, struct arena *a, struct evt_closed **out)
 {
-	int64_t seen, wm;
-	size_t k = 0, m = 0;
+	int64_t wm;
+	size_t k = 0;
 
 	pthread_mutex_lock(&e->lock);
-	/* Blocks of later batches may be in: the watermark as it was when
-	 * the first of them came. */
-	seen = e->seen;
-	while (m < e->nmarks && e->marks[m].batch <= batch)
-		m++;
-	if (m < e->nmarks)
-		seen = e->marks[m].seen;
-	if (m > 0)
-		memmove(e->marks, e->marks + m, (e->nmarks - m) * sizeof *e->marks);
-	e->nmarks -= m;
-	wm = watermark_of(e, seen);
-
+	/* No block of a later batch is in (evtime_through): the watermark is
+	 * the one after the last record of this batch. */
+	wm = watermark_of(e, e->seen);
 	while (k < e->nopen && (all || (wm != INT64_MIN && e->open[k]->end <= wm)))
 		k++;
 	*out = k > 0 ? xcalloc(k, sizeof **out) : NULL;
@@ -458,7 +455,7 @@ evtime_close(struct evtime *e, uint64_t batch, int all, struct arena *a,
 
 /* ---- saving and restoring ---- */
 
-#define EVTIME_MAGIC "streamjob-evtime-1\n"
+#define EVTIME_MAGIC "streamjob-evtime-2\n"
 
 static void
 put_shape(const struct evtime *e, struct strbuf *sb)
@@ -470,19 +467,32 @@ put_shape(const struct evtime *e, struct strbuf *sb)
 	codec_put_u64(sb, (uint64_t)(e->reducer != NULL ? e->red : 0));
 }
 
+/* Blocks of the batches let in that wait for an earlier one: the last
+ * batch let in is not all in yet.  The caller holds the lock. */
+static int
+let_in_waiting(const struct evtime *e)
+{
+	for (const struct evt_part *p = e->pending; p != NULL; p = p->next)
+		if (p->batch <= e->through)
+			return 1;
+	return 0;
+}
+
+/* Offered blocks of later batches wait outside the windows, so what is
+ * saved is the windows as of the end of batch `through'; those blocks
+ * belong to batches a checkpoint's journal makes again. */
 int
 evtime_save(struct evtime *e, struct strbuf *sb)
 {
 	pthread_mutex_lock(&e->lock);
-	if (e->pending != NULL) {
+	if (let_in_waiting(e)) {
 		pthread_mutex_unlock(&e->lock);
 		return -1;
 	}
 	strbuf_adds(sb, EVTIME_MAGIC);
 	put_shape(e, sb);
 	codec_put_u64(sb, (uint64_t)e->seen);
-	codec_put_u64(sb, e->next_seq);
-	codec_put_u64(sb, e->batch);
+	codec_put_u64(sb, e->through);
 	codec_put_u64(sb, e->nopen);
 	for (size_t i = 0; i < e->nopen; i++) {
 		const struct ewin *w = e->open[i];
@@ -567,7 +577,7 @@ evtime_restore(struct evtime *e, const char *data, size_t len)
 	struct codec_reader r;
 	struct strbuf shape = STRBUF_INIT;
 	struct ewin **open = NULL;
-	uint64_t nopen, seen, next_seq, batch;
+	uint64_t nopen, seen, through;
 	size_t got = 0;
 
 	codec_reader_init(&r, data, len, EVTIME_MAGIC, NULL);
@@ -579,8 +589,7 @@ evtime_restore(struct evtime *e, const char *data, size_t len)
 	r.p += shape.len;
 	strbuf_release(&shape);
 	seen = codec_get_u64(&r);
-	next_seq = codec_get_u64(&r);
-	batch = codec_get_u64(&r);
+	through = codec_get_u64(&r);
 	nopen = codec_get_u64(&r);
 	/* A window takes more than one byte: a count past the bytes lies. */
 	if (r.bad || nopen > (uint64_t)(r.end - r.p))
@@ -615,9 +624,9 @@ evtime_restore(struct evtime *e, const char *data, size_t len)
 		e->open = NULL;
 	}
 	e->seen = (int64_t)seen;
-	e->next_seq = next_seq;
-	e->batch = batch;
-	e->nmarks = 0;
+	/* next_seq stays: it counts the blocks offered to this window in
+	 * this process, which numbers its sources' blocks from 0 too. */
+	e->through = through;
 	pthread_mutex_unlock(&e->lock);
 	return 0;
 }

@@ -20,10 +20,16 @@
  * adds the run, under the window's lock, and hands each block back to be
  * freed -- so input is not held until its batch ends, and the adding
  * overlaps the element stages of later blocks.  Otherwise the driver adds
- * a batch's parts in order in phase B (evtime_add).  Either way, the
- * watermark that closes a batch's windows is the one after the last
- * record of that batch, even when later batches' blocks have been added
- * already: they cannot have gone into a window that closes earlier.
+ * a batch's parts in order in phase B (evtime_add).
+ *
+ * Blocks go in only up to the batch the driver has let in
+ * (evtime_through): it lets in batch k when it starts finishing it, and
+ * k + 1 once batch k is finished and checkpointed.  Blocks of a later
+ * batch wait, as blocks wait for an earlier one.  So from the time batch
+ * k's windows close until the driver lets k + 1 in, the windows hold
+ * exactly the records of batches up to k, whatever the workers are doing
+ * meanwhile: the watermark that closes them is the one after the last
+ * record of k, and a save then (evtime_save) is the state after batch k.
  *
  * An open window keeps, when a reducer follows it (reduceByKey,
  * countByValue, count, reduce), that reducer's running result for each of
@@ -107,28 +113,38 @@ void evtime_add(struct evtime *, struct eval *ev, const struct value *v,
 
 /*
  * From any worker: add part p (the caller's, until hooks->release) after
- * every block with a smaller seq, and then any offered blocks that were
- * waiting for it.  ev is the caller's evaluator.
+ * every block with a smaller seq, once its batch is let in, and then any
+ * offered blocks that were waiting for it.  ev is the caller's evaluator.
+ * Blocks are numbered from 0 in each process.
  */
 void evtime_offer(struct evtime *, struct evt_part *p, struct eval *ev,
     const struct evt_hooks *hooks);
 
 /*
- * Close the windows that the watermark reached by the end of batch
- * (every open window when all is set: the input has ended), oldest end
- * first.  *out is malloc'd (caller frees it and each items), results are
- * copied into a; returns how many.
+ * Let the blocks of batches up to batch in (never fewer than before), and
+ * add those that were waiting for it, in order, with ev.  A new window
+ * lets in batch 0.
  */
-size_t evtime_close(struct evtime *, uint64_t batch, int all, struct arena *a,
-    struct evt_closed **out);
+void evtime_through(struct evtime *, uint64_t batch, struct eval *ev);
 
 /*
- * Save the open windows and the watermark's progress into sb (a format of
- * its own, versioned by its first line, see codec.h), for a checkpoint
- * taken between batches; -1 (nothing written) while offered blocks wait
- * for an earlier one.  evtime_restore reads such bytes into an evtime of
- * the same shape (length, slide, lateness, reducer): 0, or -1 and nothing
- * changed when they are cut, garbled or of another shape.
+ * Close the windows that the watermark has reached (every open window
+ * when all is set: the input has ended), oldest end first; the driver
+ * calls it when all the blocks of the batch it finishes are in, and none
+ * of a later one.  *out is malloc'd (caller frees it and each items),
+ * results are copied into a; returns how many.
+ */
+size_t evtime_close(struct evtime *, int all, struct arena *a, struct evt_closed **out);
+
+/*
+ * Save the open windows, the watermark's progress and the last batch let
+ * in into sb (a format of its own, versioned by its first line, see
+ * codec.h), for a checkpoint taken after that batch: offered blocks of
+ * later batches are left out; -1 (nothing written) while a block of a
+ * batch let in waits for an earlier one.  evtime_restore reads such bytes
+ * into an evtime of the same shape (length, slide, lateness, reducer)
+ * that has no block waiting: 0, or -1 and nothing changed when they are
+ * cut, garbled or of another shape.
  */
 struct strbuf;
 int evtime_save(struct evtime *, struct strbuf *sb);

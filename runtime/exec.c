@@ -1054,8 +1054,9 @@ frames_block(struct run *r, struct block *b)
 
 /*
  * A block whose chain ends at an event-time window: offered to the window
- * (evtime_offer), which adds it after the source's earlier blocks and
- * then frees it, so it counts against the buffer only until then.
+ * (evtime_offer), which adds it after the source's earlier blocks, once
+ * the driver has let its batch in, and then frees it, so it counts
+ * against the buffer only until then.
  */
 struct evt_hold {
 	struct evt_part part;		/* first: the window hands this back */
@@ -1986,13 +1987,16 @@ evt_step(struct exec *x, struct batch *bt, struct node *n)
 	struct run r;
 
 	run_init(&r, x, bt, 0);
+	/* The workers have offered all of the batch's blocks (phase A is
+	 * over): letting the batch in adds those still waiting. */
+	evtime_through(en->evt, bt->seq, &r.ev);
 	for (int p = 0; !n->evt_fed && p < in->nparts; p++) {
 		struct vec *v = &in->parts[p];
 		evtime_add(en->evt, &r.ev, v->v, v->tags, v->tags != NULL ? v->n : 0, v->evmax,
 		    evt_report, &rp);
 	}
 	evt_closed_free(en);
-	en->nclosed = evtime_close(en->evt, bt->seq, bt->last, bt->arenas[0], &en->closed);
+	en->nclosed = evtime_close(en->evt, bt->last, bt->arenas[0], &en->closed);
 	set_single_part(&bt->nodes[n->id - 1], NULL, 0);
 }
 
@@ -2257,6 +2261,17 @@ exec_finish_batch(struct exec *x, struct batch *bt)
 		x->deferred = d->next;
 		deliver_deferred(x, bt, d);
 	}
+}
+
+void
+exec_batch_saved(struct exec *x, struct batch *bt)
+{
+	struct run r;
+
+	run_init(&r, x, bt, 0);
+	for (int i = 0; i < x->plan->nnodes; i++)
+		if (x->nodes[i].evt != NULL)
+			evtime_through(x->nodes[i].evt, bt->seq + 1, &r.ev);
 }
 
 size_t

@@ -189,6 +189,10 @@ void batch_free(struct exec *, struct batch *);
 void exec_submit_block(struct exec *, struct block *);
 /* Phase B: after the batch's blocks, finish every node and write sinks. */
 void exec_finish_batch(struct exec *, struct batch *);
+/* After exec_finish_batch and the batch's checkpoint, if any: event-time
+ * windows take the next batch's blocks as they come.  Until then those
+ * wait, so that the windows hold exactly the batches up to this one. */
+void exec_batch_saved(struct exec *, struct batch *);
 
 /* Keys held by all state stages, between two exec_finish_batch calls. */
 size_t exec_state_keys(const struct exec *);

@@ -23,7 +23,9 @@ struct strbuf;
 struct stateful_ops {
 	const char *kind;		/* "state", "window", "event-time window" */
 	/* Append the whole state to sb; 0, or -1 (nothing written) when it
-	 * cannot be saved now (an event-time window waiting for a block). */
+	 * cannot be saved now.  Between two exec_finish_batch calls (before
+	 * exec_batch_saved) every stage can: an event-time window holds the
+	 * batches finished and leaves out blocks offered for later ones. */
 	int (*save_full)(void *, struct strbuf *sb);
 	/* Append what changed since the last save (whole or changes). */
 	int (*save_changes)(void *, struct strbuf *sb);
