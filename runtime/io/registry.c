@@ -25,18 +25,35 @@
 	/* the end of the list */
 
 #define SINK_DECLARE(name) extern const struct sink_desc sink_##name;
-#define SINK_ENTRY(name) &sink_##name,
+#define SINK_ENTRY(name) { #name, &sink_##name },
 
 SINKS(SINK_DECLARE)
 
-static const struct sink_desc *const sinks[] = { SINKS(SINK_ENTRY) };
+/* Not const: a test may put a fake in a sink's place (under its name). */
+static struct {
+	const char *name;
+	const struct sink_desc *desc;
+} sinks[] = { SINKS(SINK_ENTRY) };
 
 const struct sink_desc *
 registry_sink(const char *name)
 {
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++)
-		if (strcmp(sinks[i]->name, name) == 0)
-			return sinks[i];
+		if (strcmp(sinks[i].name, name) == 0)
+			return sinks[i].desc;
+	return NULL;
+}
+
+const struct sink_desc *
+sink_registry_replace(const char *name, const struct sink_desc *desc)
+{
+	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++) {
+		if (strcmp(sinks[i].name, name) == 0) {
+			const struct sink_desc *old = sinks[i].desc;
+			sinks[i].desc = desc;
+			return old;
+		}
+	}
 	return NULL;
 }
 
