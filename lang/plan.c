@@ -79,7 +79,7 @@ same_source(const struct stage *a, const struct stage *b)
 {
 	if (a->desc != b->desc)
 		return 0;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < OP_MAX_ARGS; i++) {
 		const struct argval *x = &a->args[i], *y = &b->args[i];
 		if (x->present != y->present || x->i != y->i ||
 		    (x->s == NULL) != (y->s == NULL) || (x->s != NULL && strcmp(x->s, y->s) != 0))
@@ -132,7 +132,7 @@ window_plan_for(struct stage *st)
 	case OP_REDUCEBYKEY:
 	case OP_REDUCE:
 		if (st->args[0].reducer == REDUCER_LAMBDA) {
-			for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+			for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 				if (strcmp(st->desc->clauses[j].word, "inverse") == 0 &&
 				    st->clauses[j].present)
 					return WPLAN_INVERSE;
@@ -148,7 +148,7 @@ window_plan_for(struct stage *st)
 static const char *
 stage_as_name(struct stage *st)
 {
-	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 		if (strcmp(st->desc->clauses[j].word, "as") == 0 && st->clauses[j].present)
 			return st->clauses[j].s;
 	return NULL;
@@ -237,6 +237,9 @@ argval_print(struct strbuf *sb, enum arg_kind kind, const struct argval *v, int 
 	case ARG_STRING:
 		quote(sb, v->s != NULL ? v->s : "");
 		break;
+	case ARG_SECRET:
+		strbuf_adds(sb, "...");
+		break;
 	case ARG_ENDPOINT:
 		strbuf_addf(sb, "\"%s:%lld\"", v->s, (long long)v->i);
 		break;
@@ -288,7 +291,7 @@ stage_label(struct strbuf *sb, const struct stage *st)
 	call = (d->flags & OPF_CALL) != 0;
 	strbuf_adds(sb, d->name);
 	strbuf_adds(sb, call ? "(" : "");
-	for (i = 0; i < 5 && d->args[i].name != NULL; i++) {
+	for (i = 0; i < OP_MAX_ARGS && d->args[i].name != NULL; i++) {
 		const struct argval *v = &st->args[i];
 		if (!v->present && !(d->op == OP_PRINT && i == 0))
 			continue;
@@ -302,7 +305,7 @@ stage_label(struct strbuf *sb, const struct stage *st)
 			argval_print(sb, d->args[i].kind, v, d->args[i].named);
 	}
 	strbuf_adds(sb, call ? ")" : "");
-	for (i = 0; i < 5 && d->clauses[i].word != NULL; i++) {
+	for (i = 0; i < OP_MAX_CLAUSES && d->clauses[i].word != NULL; i++) {
 		const struct argval *v = &st->clauses[i];
 		if (!v->present || (d->flags & OPF_FORMAT))
 			continue;
@@ -397,8 +400,10 @@ mark_chain(struct plan *plan, struct node *n)
 			last->fuse_n = red == REDUCER_COUNT ? 1 : fn->items[1]->i;
 			const struct expr *sep = n->nchain == 2 && n->chain[0]->op == OP_FLATMAP ?
 			    literal_split(n->chain[0]->stage->args[0].e) : NULL;
-			/* lines only: a batches() source gives values */
-			if (sep != NULL && sep->slen == 1 && sep->s[0] != '\n' && n->op != OP_BATCHES) {
+			/* lines only: a batches() source gives values, kafka
+			 * framed messages */
+			if (sep != NULL && sep->slen == 1 && sep->s[0] != '\n' &&
+			    n->op != OP_BATCHES && n->op != OP_KAFKA_IN) {
 				n->split_count = 1;
 				n->split_char = sep->s[0];
 			}

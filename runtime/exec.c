@@ -162,16 +162,17 @@ lookup_table(void *arg, const char *name)
 static int
 prepare_stage(struct exec *x, struct stage *st)
 {
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < OP_MAX_ARGS; i++) {
 		if (st->args[i].e != NULL && eval_prepare(st->args[i].e, x->opt, lookup_table, x) != 0)
-			return -1;
-		if (st->clauses[i].e != NULL &&
-		    eval_prepare(st->clauses[i].e, x->opt, lookup_table, x) != 0)
 			return -1;
 		for (int j = 0; j < st->args[i].nitems; j++)
 			if (eval_prepare(st->args[i].items[j], x->opt, lookup_table, x) != 0)
 				return -1;
 	}
+	for (int i = 0; i < OP_MAX_CLAUSES; i++)
+		if (st->clauses[i].e != NULL &&
+		    eval_prepare(st->clauses[i].e, x->opt, lookup_table, x) != 0)
+			return -1;
 	return 0;
 }
 
@@ -331,7 +332,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		if (wn == NULL || wn->event_time != NULL)
 			continue;	/* event time: evt_setup */
 		int64_t len = wn->stage->args[0].i, slide = plan->settings.batch_ms;
-		for (int j = 0; j < 5 && wn->stage->desc->clauses[j].word != NULL; j++)
+		for (int j = 0; j < OP_MAX_CLAUSES && wn->stage->desc->clauses[j].word != NULL; j++)
 			if (strcmp(wn->stage->desc->clauses[j].word, "slide") == 0 &&
 			    wn->stage->clauses[j].present)
 				slide = wn->stage->clauses[j].i;
@@ -1712,7 +1713,7 @@ finish_order(struct exec *x, struct batch *bt, struct node *n, struct node_state
 	struct run r;
 	size_t m = 0, limit;
 
-	for (int j = 0; j < 5 && n->stage->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && n->stage->desc->clauses[j].word != NULL; j++)
 		if (strcmp(n->stage->desc->clauses[j].word, "by") == 0 && n->stage->clauses[j].present)
 			by = n->stage->clauses[j].e;
 	run_init(&r, x, bt, 0);
