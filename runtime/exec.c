@@ -1027,8 +1027,26 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 	pthread_mutex_unlock(&b->batch->lock);
 }
 
+/* A meta record as the map {key, value, partition, offset, timestamp}. */
+static struct value
+frame_map(struct arena *a, const struct frame *f)
+{
+	static const char *const names[] = { "key", "value", "partition", "offset", "timestamp" };
+	struct value *items = arena_alloc(a, 10 * sizeof *items);
+
+	for (int i = 0; i < 5; i++)
+		items[2 * i] = value_str(names[i], strlen(names[i]));
+	items[1] = f->key != NULL ? value_str(f->key, f->klen) : value_null();
+	items[3] = value_str(f->value, f->vlen);
+	items[5] = value_int(f->partition);
+	items[7] = value_int(f->offset);
+	items[9] = f->time != FRAME_NO_TIME ? value_int(f->time) : value_null();
+	return value_seq(VT_MAP, items, 5);
+}
+
 /* A framed block (io/frame.h): each record is its value as a string, or
- * the pair (key, value) when it has a key. */
+ * the pair (key, value) when it has a key, or a map when it says where it
+ * was read. */
 static void
 frames_block(struct run *r, struct block *b)
 {
@@ -1039,7 +1057,9 @@ frames_block(struct run *r, struct block *b)
 
 	while ((rc = frame_next(&p, end, &f)) > 0) {
 		struct value v = value_str(f.value, f.vlen);
-		if (f.key != NULL)
+		if (f.meta)
+			v = frame_map(r->bt->arenas[r->w], &f);
+		else if (f.key != NULL)
 			v = value_pair(r->bt->arenas[r->w], value_str(f.key, f.klen), v);
 		push(r, 0, v);
 		n++;
