@@ -33,8 +33,4 @@ unsigned source_caps(const char *name);
  * and return what was there, to be put back the same way. */
 const struct source_desc *source_registry_replace(const struct source_desc *d);
 
-/* The kinds. */
-extern const struct source_desc source_stdin, source_socket, source_listen, source_files,
-    source_tail, source_batches;
-
 #endif
