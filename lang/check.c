@@ -1067,6 +1067,8 @@ check_value(struct checker *c, struct stage *st, const char *name, int is_clause
 		out->i = v.i;
 		return;
 	case ARG_STRING: case ARG_SECRET:
+		if (kind == ARG_SECRET)
+			diags_hide(c->d, e->span);
 		v = const_eval(c, e, 0);
 		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
 			return;

@@ -22,6 +22,10 @@ void diag_error(struct diags *, struct span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int diags_count(const struct diags *);
 
+/* The text of span is a secret (a password in a setting): the source
+ * lines of errors show '*' for each of its characters, quotes aside. */
+void diags_hide(struct diags *, struct span);
+
 /* All errors, ordered by position, as text to print; caller frees. */
 char *diags_format(struct diags *);
 
