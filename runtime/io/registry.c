@@ -65,6 +65,7 @@ sink_registry_replace(const char *name, const struct sink_desc *desc)
 	X(listen) \
 	X(files) \
 	X(tail) \
+	X(kafka) \
 	X(batches) \
 	/* the end of the list */
 

@@ -1,5 +1,5 @@
 /*
- * position.c: the positions of the replayable sources as bytes -- tail's
+ * position.c: the positions of the sources as bytes -- tail's
  * file and offset, files' names done -- saved, restored and saved again
  * through their descriptors, and bytes that are not a position refused.
  */
@@ -174,6 +174,72 @@ test_files(void)
 	source_free(s);
 }
 
+/* kafka: per partition, the offset after the last message handed over. */
+static void
+test_kafka(void)
+{
+	static const struct source_host host = { 0 };
+	static struct stage st;
+	static struct node n;
+	struct source *s;
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, bad = STRBUF_INIT;
+
+	st.desc = catalog_find("kafka", ROLE_SOURCE);
+	st.args[0].present = st.args[1].present = 1;
+	st.args[0].s = "b:9092";
+	st.args[1].s = "events";
+	n.stage = &st;
+	s = source_new(source_find("kafka"), &host, &n, 0);
+	TAP_OK(s->desc->save != NULL && s->desc->restore != NULL, "kafka keeps a position");
+	TAP_OK(!(s->desc->caps & SOURCE_REPLAYABLE), "kafka is not marked replayable yet");
+	s->desc->save(s, &out);
+	strbuf_add(&in, "kafka\001", 6);
+	codec_put_value(&in, value_str("events", 6));
+	put_u64(&in, 0);
+	TAP_OK(same(&in, &out), "kafka: nothing handed over saves no partition");
+	strbuf_release(&in);
+	strbuf_release(&out);
+
+	strbuf_add(&in, "kafka\001", 6);
+	codec_put_value(&in, value_str("events", 6));
+	put_u64(&in, 2);
+	put_u64(&in, 0);
+	put_u64(&in, 1234);
+	put_u64(&in, 7);
+	put_u64(&in, (uint64_t)1 << 40);
+	TAP_OK(s->desc->restore(s, in.data, in.len) == 0, "kafka: a position restores");
+	s->desc->save(s, &out);
+	TAP_OK(same(&in, &out), "kafka: and saves as the same bytes");
+
+	strbuf_add(&bad, in.data, in.len - 1);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: cut short, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, in.data, in.len);
+	strbuf_addc(&bad, 0);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: bytes left over, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, in.data, in.len);
+	bad.data[5] = 2;
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: another version, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, "kafka\001", 6);
+	codec_put_value(&bad, value_str("other", 5));
+	put_u64(&bad, 0);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: another topic's, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, "kafka\001", 6);
+	codec_put_value(&bad, value_str("events", 6));
+	put_u64(&bad, (uint64_t)1 << 60);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: a count past the bytes, refused");
+	strbuf_release(&bad);
+	strbuf_release(&out);
+	s->desc->save(s, &out);
+	TAP_OK(same(&in, &out), "kafka: refused bytes leave the position as it was");
+	strbuf_release(&in);
+	strbuf_release(&out);
+	source_free(s);
+}
+
 static void
 test_registry(void)
 {
@@ -186,7 +252,7 @@ test_registry(void)
 	TAP_OK(source_find("stdin")->save == NULL && source_find("socket")->save == NULL &&
 	    source_find("listen")->save == NULL, "stdin, socket and listen keep no position");
 	for (const char *const *k = (const char *const[]){ "stdin", "socket", "listen", "files",
-	    "tail", NULL }; *k != NULL; k++) {
+	    "tail", "kafka", NULL }; *k != NULL; k++) {
 		const struct source_desc *d = source_find(*k);
 		TAP_OK(d != NULL && d->init != NULL && d->start != NULL && d->pause != NULL &&
 		    d->resume != NULL && d->cut != NULL && d->stop != NULL && d->free != NULL &&
@@ -200,5 +266,6 @@ main(void)
 	test_registry();
 	test_tail();
 	test_files();
+	test_kafka();
 	return tap_done();
 }
