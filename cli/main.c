@@ -289,6 +289,7 @@ main(int argc, char **argv)
 	char *err;
 	int status;
 
+	xmalloc_set_oom_hook(term_out_of_memory);
 	std_reopen();
 	if (options_parse(argc, argv, &o, &err) != 0) {
 		status = usage_error(err);

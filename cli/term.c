@@ -131,6 +131,15 @@ term_end(void)
 	pthread_mutex_unlock(&term.lock);
 }
 
+void
+term_out_of_memory(size_t bytes)
+{
+	/* No lock: the allocation may have failed under it.  The status
+	 * line, if drawn, is erased first. */
+	fprintf(stderr, "%sstreamjob: out of memory (%zu bytes)\n", term.drawn ? "\r\033[K" : "",
+	    bytes);
+}
+
 /* The batch's time as a clock shows it (local time, HH:MM:SS), with
  * milliseconds when it is not on a whole second. */
 static void

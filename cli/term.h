@@ -15,6 +15,8 @@
 #ifndef TERM_H
 #define TERM_H
 
+#include <stddef.h>
+
 struct report;
 
 /* Before the job: quiet (-q) shows errors only; the status line is drawn
@@ -27,5 +29,7 @@ void term_stdout_end(void *arg);
 /* The job is over: the last status line stays on the screen, ended by a
  * newline, and is not drawn again. */
 void term_end(void);
+/* xmalloc's out-of-memory hook: "streamjob: out of memory (N bytes)". */
+void term_out_of_memory(size_t bytes);
 
 #endif

@@ -44,6 +44,9 @@ enum arg_kind {
 	ARG_SIZE,		/* a constant size > 0 */
 	ARG_COUNT,		/* a constant integer >= 1 */
 	ARG_STRING,		/* a constant string */
+	ARG_SECRET,		/* a constant string never shown (settings that
+				 * may hold a password): --explain and every
+				 * message print "..." for it */
 	ARG_BOOL,		/* a constant boolean */
 	ARG_PORT,		/* a constant port 1-65535 */
 	ARG_ENDPOINT,		/* a port, or "ADDR:PORT" */
@@ -72,6 +75,10 @@ struct clause_spec {
 	const char *choices;
 };
 
+/* The most arguments and clauses a descriptor has (kafka: 7 arguments). */
+#define OP_MAX_ARGS	8
+#define OP_MAX_CLAUSES	5
+
 /* Flags of a descriptor. */
 #define OPF_PAIRS	0x01	/* its input elements must be pairs */
 #define OPF_STATEFUL	0x02	/* keeps state across batches */
@@ -88,8 +95,8 @@ struct op_desc {
 	enum op_role role;
 	enum node_op op;
 	unsigned flags;
-	struct arg_spec args[5];
-	struct clause_spec clauses[5];
+	struct arg_spec args[OP_MAX_ARGS];
+	struct clause_spec clauses[OP_MAX_CLAUSES];
 	const char *summary;	/* one line, for docs and --help */
 };
 

@@ -989,7 +989,7 @@ what_of(const struct op_desc *d, const char *name, int is_clause, char *buf, siz
 {
 	int npos = 0, named = 0;
 
-	for (int i = 0; i < 5 && d->args[i].name != NULL; i++) {
+	for (int i = 0; i < OP_MAX_ARGS && d->args[i].name != NULL; i++) {
 		if (!d->args[i].named)
 			npos++;
 		if (strcmp(d->args[i].name, name) == 0 && d->args[i].named)
@@ -1066,7 +1066,9 @@ check_value(struct checker *c, struct stage *st, const char *name, int is_clause
 		}
 		out->i = v.i;
 		return;
-	case ARG_STRING:
+	case ARG_STRING: case ARG_SECRET:
+		if (kind == ARG_SECRET)
+			diags_hide(c->d, e->span);
 		v = const_eval(c, e, 0);
 		if (v.k == CV_NULL && e->kind == EXPR_PARAM)
 			return;
@@ -1267,7 +1269,7 @@ static int
 desc_nargs(const struct op_desc *d, int named)
 {
 	int n = 0;
-	for (int i = 0; i < 5 && d->args[i].name != NULL; i++)
+	for (int i = 0; i < OP_MAX_ARGS && d->args[i].name != NULL; i++)
 		if (d->args[i].named == named)
 			n++;
 	return n;
@@ -1286,20 +1288,20 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 	for (i = 0; i < nargs; i++) {
 		struct expr *a = args[i];
 		if (a->kind == EXPR_NAMED) {
-			for (j = 0; j < 5 && d->args[j].name != NULL; j++)
+			for (j = 0; j < OP_MAX_ARGS && d->args[j].name != NULL; j++)
 				if (strcmp(d->args[j].name, a->s) == 0)
 					break;
-			if (j == 5 || d->args[j].name == NULL) {
-				const char *cands[5];
+			if (j == OP_MAX_ARGS || d->args[j].name == NULL) {
+				const char *cands[OP_MAX_ARGS];
 				int n = 0;
-				for (j = 0; j < 5 && d->args[j].name != NULL; j++)
+				for (j = 0; j < OP_MAX_ARGS && d->args[j].name != NULL; j++)
 					cands[n++] = d->args[j].name;
 				const char *s = suggest(a->s, cands, n);
 				if (s != NULL)
 					ERR(c, a->span, "%s has no option '%s' (did you mean '%s'?)", d->name, a->s, s);
 				else if (desc_nargs(d, 1) > 0) {
 					struct strbuf sb = STRBUF_INIT;
-					for (j = 0; j < 5 && d->args[j].name != NULL; j++)
+					for (j = 0; j < OP_MAX_ARGS && d->args[j].name != NULL; j++)
 						if (d->args[j].named)
 							strbuf_addf(&sb, "%s%s=", sb.len ? ", " : "", d->args[j].name);
 					ERR(c, a->span, "%s has no option '%s' (options: %s)", d->name, a->s, strbuf_str(&sb));
@@ -1339,7 +1341,7 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 		    d->args[j].choices, a, &st->args[j]);
 		npos++;
 	}
-	for (j = 0; j < 5 && d->args[j].name != NULL; j++) {
+	for (j = 0; j < OP_MAX_ARGS && d->args[j].name != NULL; j++) {
 		if (d->args[j].required && !st->args[j].present) {
 			if (d->args[j].kind == ARG_ELEMENT)
 				ERR(c, seg->head_span, "%s needs an expression", d->name);
@@ -1354,13 +1356,13 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 	/* Clauses. */
 	for (i = 0; i < seg->nclauses; i++) {
 		struct clause *cl = seg->clauses[i];
-		for (j = 0; j < 5 && d->clauses[j].word != NULL; j++)
+		for (j = 0; j < OP_MAX_CLAUSES && d->clauses[j].word != NULL; j++)
 			if (strcmp(d->clauses[j].word, cl->word) == 0)
 				break;
 		if (j == 5 || d->clauses[j].word == NULL) {
-			const char *cands[5];
+			const char *cands[OP_MAX_CLAUSES];
 			int n = 0;
-			for (int k = 0; k < 5 && d->clauses[k].word != NULL; k++)
+			for (int k = 0; k < OP_MAX_CLAUSES && d->clauses[k].word != NULL; k++)
 				cands[n++] = d->clauses[k].word;
 			const char *s = suggest(cl->word, cands, n);
 			if (n == 0)
@@ -1405,7 +1407,7 @@ check_args_and_clauses(struct checker *c, struct stage *st)
 static struct argval *
 clause_of(struct stage *st, const char *word)
 {
-	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 		if (strcmp(st->desc->clauses[j].word, word) == 0)
 			return st->clauses[j].present ? &st->clauses[j] : NULL;
 	return NULL;
@@ -1689,6 +1691,11 @@ check_source_segment(struct checker *c, struct segment *seg)
 		return st;
 	}
 	check_args_and_clauses(c, st);
+	/* meta=true: a source's records are maps of the record and where
+	 * it was read (kafka's key, value, partition, offset, timestamp) */
+	for (int i = 0; i < OP_MAX_ARGS && d->args[i].name != NULL; i++)
+		if (strcmp(d->args[i].name, "meta") == 0 && st->args[i].present && st->args[i].i)
+			st->out = &shape_map;
 	if ((d->flags & OPF_NETWORK) && c->opt->once)
 		ERR(c, seg->head_span, "%s never ends, so it cannot run with --once", d->name);
 	return st;

@@ -32,6 +32,8 @@ struct diags {
 	int dropped;
 	char **hints;
 	int nhints;
+	struct span *hidden;
+	int nhidden;
 };
 
 struct diags *
@@ -57,6 +59,7 @@ diags_free(struct diags *d)
 	for (i = 0; i < d->nhints; i++)
 		free(d->hints[i]);
 	free(d->hints);
+	free(d->hidden);
 	free(d->name);
 	free(d);
 }
@@ -129,6 +132,37 @@ diag_hint(struct diags *d, const char *fmt, ...)
 	d->hints[d->nhints++] = msg;
 }
 
+void
+diags_hide(struct diags *d, struct span span)
+{
+	d->hidden = xreallocarray(d->hidden, (size_t)d->nhidden + 1, sizeof *d->hidden);
+	d->hidden[d->nhidden++] = span;
+}
+
+/* Is byte col (0-based) of line number line in a hidden span, and not
+ * its quotes? */
+static int
+diag_hidden(const struct diags *d, int line, size_t col, const char *text, size_t len)
+{
+	for (int i = 0; i < d->nhidden; i++) {
+		const struct span *s = &d->hidden[i];
+		size_t from = 0, to = len;	/* [from, to) on this line */
+		if (line < s->first_line || line > s->last_line)
+			continue;
+		if (line == s->first_line)
+			from = s->first_column > 0 ? (size_t)s->first_column - 1 : 0;
+		if (line == s->last_line && (size_t)s->last_column < to)
+			to = (size_t)s->last_column;
+		if (col < from || col >= to)
+			continue;
+		if ((col == from && line == s->first_line && text[col] == '"') ||
+		    (col + 1 == to && line == s->last_line && text[col] == '"'))
+			return 0;
+		return 1;
+	}
+	return 0;
+}
+
 int
 diags_count(const struct diags *d)
 {
@@ -194,7 +228,11 @@ diag_format_one(struct diags *d, struct strbuf *sb, const struct diag_entry *e)
 	 * (a NUL would even cut the message short): those print as '?'. */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
-		strbuf_addc(sb, (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c);
+		if (diag_hidden(d, e->span.first_line, i, line, len)) {
+			if ((c & 0xC0) != 0x80)	/* one '*' a character */
+				strbuf_addc(sb, '*');
+		} else
+			strbuf_addc(sb, (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c);
 	}
 	strbuf_addc(sb, '\n');
 	for (i = 0; i < col; i++) {

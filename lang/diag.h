@@ -27,6 +27,10 @@ void diag_hint(struct diags *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int diags_count(const struct diags *);
 
+/* The text of span is a secret (a password in a setting): the source
+ * lines of errors show '*' for each of its characters, quotes aside. */
+void diags_hide(struct diags *, struct span);
+
 /* All errors, ordered by position, as text to print; caller frees. */
 char *diags_format(struct diags *);
 

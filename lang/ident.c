@@ -231,6 +231,9 @@ argval_print(struct strbuf *sb, const struct plan *plan, enum arg_kind kind,
 		else
 			quote(sb, v->s != NULL ? v->s : "");
 		break;
+	case ARG_SECRET:
+		strbuf_adds(sb, "...");	/* never shown, nor part of an identity */
+		break;
 	case ARG_ENDPOINT:
 		strbuf_addf(sb, "\"%s:%lld\"", v->s, (long long)v->i);
 		break;
@@ -291,7 +294,7 @@ plan_stage_label(struct strbuf *sb, const struct plan *plan, const struct stage 
 	call = (d->flags & OPF_CALL) != 0;
 	strbuf_adds(sb, d->name);
 	strbuf_adds(sb, call ? "(" : "");
-	for (i = 0; i < 5 && d->args[i].name != NULL; i++) {
+	for (i = 0; i < OP_MAX_ARGS && d->args[i].name != NULL; i++) {
 		const struct argval *v = &st->args[i];
 		if (!v->present && !(d->op == OP_PRINT && i == 0))
 			continue;
@@ -307,7 +310,7 @@ plan_stage_label(struct strbuf *sb, const struct plan *plan, const struct stage 
 			argval_print(sb, plan, d->args[i].kind, v, d->args[i].named, flags);
 	}
 	strbuf_adds(sb, call ? ")" : "");
-	for (i = 0; i < 5 && d->clauses[i].word != NULL; i++) {
+	for (i = 0; i < OP_MAX_CLAUSES && d->clauses[i].word != NULL; i++) {
 		const struct argval *v = &st->clauses[i];
 		if (!v->present || (d->flags & OPF_FORMAT) || label_skips(d->clauses[i].word, flags))
 			continue;
@@ -520,7 +523,7 @@ plan_stage_kind(const struct plan *plan, const struct node *n)
 static const char *
 stage_name(const struct stage *st)
 {
-	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 		if (strcmp(st->desc->clauses[j].word, "as") == 0 && st->clauses[j].present)
 			return st->clauses[j].s;
 	return NULL;
@@ -653,7 +656,7 @@ add_lateness(struct strbuf *sb, const struct node *ts)
 	const struct stage *st = ts->stage;
 	char buf[32];
 
-	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 		if (strcmp(st->desc->clauses[j].word, "lateness") == 0 && st->clauses[j].present) {
 			number_format_duration(buf, sizeof buf, st->clauses[j].i);
 			strbuf_addf(sb, " [lateness %s]", buf);

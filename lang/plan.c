@@ -80,7 +80,7 @@ same_source(const struct stage *a, const struct stage *b)
 {
 	if (a->desc != b->desc)
 		return 0;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < OP_MAX_ARGS; i++) {
 		const struct argval *x = &a->args[i], *y = &b->args[i];
 		if (x->present != y->present || x->i != y->i ||
 		    (x->s == NULL) != (y->s == NULL) || (x->s != NULL && strcmp(x->s, y->s) != 0))
@@ -133,7 +133,7 @@ window_plan_for(struct stage *st)
 	case OP_REDUCEBYKEY:
 	case OP_REDUCE:
 		if (st->args[0].reducer == REDUCER_LAMBDA) {
-			for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+			for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 				if (strcmp(st->desc->clauses[j].word, "inverse") == 0 &&
 				    st->clauses[j].present)
 					return WPLAN_INVERSE;
@@ -149,7 +149,7 @@ window_plan_for(struct stage *st)
 static const char *
 stage_as_name(struct stage *st)
 {
-	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 		if (strcmp(st->desc->clauses[j].word, "as") == 0 && st->clauses[j].present)
 			return st->clauses[j].s;
 	return NULL;
@@ -279,8 +279,10 @@ mark_chain(struct plan *plan, struct node *n)
 			last->fuse_n = red == REDUCER_COUNT ? 1 : fn->items[1]->i;
 			const struct expr *sep = n->nchain == 2 && n->chain[0]->op == OP_FLATMAP ?
 			    literal_split(n->chain[0]->stage->args[0].e) : NULL;
-			/* lines only: a batches() source gives values */
-			if (sep != NULL && sep->slen == 1 && sep->s[0] != '\n' && n->op != OP_BATCHES) {
+			/* lines only: a batches() source gives values, kafka
+			 * framed messages */
+			if (sep != NULL && sep->slen == 1 && sep->s[0] != '\n' &&
+			    n->op != OP_BATCHES && n->op != OP_KAFKA_IN) {
 				n->split_count = 1;
 				n->split_char = sep->s[0];
 			}

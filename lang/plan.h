@@ -73,8 +73,8 @@ struct stage {
 	struct segment *seg;
 	struct span span;
 	struct shape *in, *out;
-	struct argval args[5];		/* by the descriptor's args */
-	struct argval clauses[5];	/* by the descriptor's clauses */
+	struct argval args[OP_MAX_ARGS];	/* by the descriptor's args */
+	struct argval clauses[OP_MAX_CLAUSES];	/* by the descriptor's clauses */
 	enum sink_format format;
 	enum emit_mode emit;
 	int descending;

@@ -57,7 +57,7 @@ clause_ms(const struct node *n, const char *word, int64_t dflt)
 {
 	const struct stage *st = n->stage;
 
-	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 		if (strcmp(st->desc->clauses[j].word, word) == 0 && st->clauses[j].present)
 			return st->clauses[j].i;
 	return dflt;

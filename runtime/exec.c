@@ -162,16 +162,17 @@ lookup_table(void *arg, const char *name)
 static int
 prepare_stage(struct exec *x, struct stage *st)
 {
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < OP_MAX_ARGS; i++) {
 		if (st->args[i].e != NULL && eval_prepare(st->args[i].e, x->opt, lookup_table, x) != 0)
-			return -1;
-		if (st->clauses[i].e != NULL &&
-		    eval_prepare(st->clauses[i].e, x->opt, lookup_table, x) != 0)
 			return -1;
 		for (int j = 0; j < st->args[i].nitems; j++)
 			if (eval_prepare(st->args[i].items[j], x->opt, lookup_table, x) != 0)
 				return -1;
 	}
+	for (int i = 0; i < OP_MAX_CLAUSES; i++)
+		if (st->clauses[i].e != NULL &&
+		    eval_prepare(st->clauses[i].e, x->opt, lookup_table, x) != 0)
+			return -1;
 	return 0;
 }
 
@@ -331,7 +332,7 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		if (wn == NULL || wn->event_time != NULL)
 			continue;	/* event time: evt_setup */
 		int64_t len = wn->stage->args[0].i, slide = plan->settings.batch_ms;
-		for (int j = 0; j < 5 && wn->stage->desc->clauses[j].word != NULL; j++)
+		for (int j = 0; j < OP_MAX_CLAUSES && wn->stage->desc->clauses[j].word != NULL; j++)
 			if (strcmp(wn->stage->desc->clauses[j].word, "slide") == 0 &&
 			    wn->stage->clauses[j].present)
 				slide = wn->stage->clauses[j].i;
@@ -1026,8 +1027,26 @@ split_count_block(struct run *r, struct block *b, char sep, int64_t c)
 	pthread_mutex_unlock(&b->batch->lock);
 }
 
+/* A meta record as the map {key, value, partition, offset, timestamp}. */
+static struct value
+frame_map(struct arena *a, const struct frame *f)
+{
+	static const char *const names[] = { "key", "value", "partition", "offset", "timestamp" };
+	struct value *items = arena_alloc(a, 10 * sizeof *items);
+
+	for (int i = 0; i < 5; i++)
+		items[2 * i] = value_str(names[i], strlen(names[i]));
+	items[1] = f->key != NULL ? value_str(f->key, f->klen) : value_null();
+	items[3] = value_str(f->value, f->vlen);
+	items[5] = value_int(f->partition);
+	items[7] = value_int(f->offset);
+	items[9] = f->time != FRAME_NO_TIME ? value_int(f->time) : value_null();
+	return value_seq(VT_MAP, items, 5);
+}
+
 /* A framed block (io/frame.h): each record is its value as a string, or
- * the pair (key, value) when it has a key. */
+ * the pair (key, value) when it has a key, or a map when it says where it
+ * was read. */
 static void
 frames_block(struct run *r, struct block *b)
 {
@@ -1038,7 +1057,9 @@ frames_block(struct run *r, struct block *b)
 
 	while ((rc = frame_next(&p, end, &f)) > 0) {
 		struct value v = value_str(f.value, f.vlen);
-		if (f.key != NULL)
+		if (f.meta)
+			v = frame_map(r->bt->arenas[r->w], &f);
+		else if (f.key != NULL)
 			v = value_pair(r->bt->arenas[r->w], value_str(f.key, f.klen), v);
 		push(r, 0, v);
 		n++;
@@ -1713,7 +1734,7 @@ finish_order(struct exec *x, struct batch *bt, struct node *n, struct node_state
 	struct run r;
 	size_t m = 0, limit;
 
-	for (int j = 0; j < 5 && n->stage->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && n->stage->desc->clauses[j].word != NULL; j++)
 		if (strcmp(n->stage->desc->clauses[j].word, "by") == 0 && n->stage->clauses[j].present)
 			by = n->stage->clauses[j].e;
 	run_init(&r, x, bt, 0);

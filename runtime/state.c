@@ -95,7 +95,7 @@ state_new(const struct node *n, int nparts)
 	s->red = st->args[0].reducer;
 	s->fn = st->args[0].e;
 	s->emit = st->emit;
-	for (int j = 0; j < 5 && st->desc->clauses[j].word != NULL; j++)
+	for (int j = 0; j < OP_MAX_CLAUSES && st->desc->clauses[j].word != NULL; j++)
 		if (strcmp(st->desc->clauses[j].word, "timeout") == 0 && st->clauses[j].present)
 			s->timeout = st->clauses[j].i;
 	s->nparts = nparts > 0 ? nparts : 1;

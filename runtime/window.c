@@ -130,7 +130,7 @@ window_new(const struct node *reducer, int slots, enum window_plan plan)
 		w->red = reducer->op == OP_COUNTBYVALUE || reducer->op == OP_COUNT ?
 		    REDUCER_COUNT : reducer->stage->args[0].reducer;
 		w->keyed = reducer->op == OP_REDUCEBYKEY || reducer->op == OP_COUNTBYVALUE;
-		for (int j = 0; j < 5 && reducer->stage->desc->clauses[j].word != NULL; j++)
+		for (int j = 0; j < OP_MAX_CLAUSES && reducer->stage->desc->clauses[j].word != NULL; j++)
 			if (strcmp(reducer->stage->desc->clauses[j].word, "inverse") == 0)
 				w->inverse = reducer->stage->clauses[j].e;
 		/* Only an exact or a given inverse subtracts. */

@@ -1,19 +1,37 @@
 /*
  * xmalloc.c: the allocation wrappers of xmalloc.h.  A failed allocation
- * prints one line and aborts.
+ * is told to the hook the program set (the command line prints it), or,
+ * with no hook, written as one line straight to descriptor 2; then the
+ * process aborts.
  */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
+
+static void (*oom_hook)(size_t);
+
+void
+xmalloc_set_oom_hook(void (*hook)(size_t bytes))
+{
+	oom_hook = hook;
+}
 
 static void
 xmalloc_fail(size_t n)
 {
-	fprintf(stderr, "streamjob: out of memory (%zu bytes)\n", n);
+	if (oom_hook != NULL) {
+		oom_hook(n);
+	} else {
+		char msg[64];
+		int len = snprintf(msg, sizeof msg, "streamjob: out of memory (%zu bytes)\n", n);
+		if (len > 0 && write(STDERR_FILENO, msg, (size_t)len) < 0)
+			len = 0;
+	}
 	abort();
 }
 

@@ -15,4 +15,9 @@ char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/* Who says that an allocation of `bytes` failed, just before the abort:
+ * the program's printer (process-wide; NULL: a plain line on descriptor
+ * 2).  The hook must not allocate. */
+void xmalloc_set_oom_hook(void (*hook)(size_t bytes));
+
 #endif

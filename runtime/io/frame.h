@@ -15,6 +15,16 @@
  * one element: its value as a string, or the pair (key, value) when it
  * has a key.  The timestamp travels with the record for the stages that
  * will use it; it is not part of the element.
+ *
+ * A record may also say where it was read (a Kafka message's partition
+ * and offset): then the top bit of its value length (FRAME_META) is set
+ * and the header has 12 more bytes,
+ *
+ *	i32 partition
+ *	i64 offset
+ *
+ * and its element is the map {key, value, partition, offset, timestamp}
+ * (key and timestamp null when it has none).
  */
 #ifndef FRAME_H
 #define FRAME_H
@@ -23,6 +33,8 @@
 #include <stdint.h>
 
 #define FRAME_HEADER 16
+#define FRAME_META_HEADER (FRAME_HEADER + 12)
+#define FRAME_META 0x80000000u	/* in the value length: a meta record */
 #define FRAME_NO_KEY UINT32_MAX
 #define FRAME_NO_TIME INT64_MIN
 /* A value or key longer than this is not framed (the line cap's size). */
@@ -36,12 +48,18 @@ struct frame {
 	const char *value;
 	size_t vlen;
 	int64_t time;			/* FRAME_NO_TIME: none */
+	int meta;			/* partition and offset are set */
+	int32_t partition;
+	int64_t offset;
 };
 
 /* Add a record to a framed block being built (key NULL: no key).  -1,
  * adding nothing, when the key or the value is over FRAME_MAX. */
 int frame_put(struct strbuf *, const char *key, size_t klen, const char *value, size_t vlen,
     int64_t time);
+/* The same, a meta record: where the record was read as well. */
+int frame_put_meta(struct strbuf *, const char *key, size_t klen, const char *value,
+    size_t vlen, int64_t time, int32_t partition, int64_t offset);
 /* The record at *p (before end) into f, *p moved past it: 1, or 0 at the
  * end, or -1 when the bytes left are no record (cut short, a length past
  * the end or over FRAME_MAX); f's strings point into the block. */

@@ -2,10 +2,10 @@
  * registry.c: the tables of connectors (see registry.h).
  *
  * Each source kind is a descriptor in a file of its own under runtime/io/,
- * named source_NAME, with one line in source_table below.  Each sink is a descriptor in a file of its own under runtime/io/,
- * named sink_NAME; its one line below both declares it and lists it, so
- * adding a sink is adding that file and one line here (and its
- * arguments to the language's catalog).
+ * named source_NAME, and each sink one named sink_NAME; its one line in
+ * SOURCES or SINKS below both declares it and lists it, so adding a kind
+ * is adding that file and one line here (and its arguments to the
+ * language's catalog).
  */
 #include <stddef.h>
 #include <string.h>
@@ -26,32 +26,57 @@
 	/* the end of the list */
 
 #define SINK_DECLARE(name) extern const struct sink_desc sink_##name;
-#define SINK_ENTRY(name) &sink_##name,
+#define SINK_ENTRY(name) { #name, &sink_##name },
 
 SINKS(SINK_DECLARE)
 
-static const struct sink_desc *const sinks[] = { SINKS(SINK_ENTRY) };
+/* Not const: a test may put a fake in a sink's place (under its name). */
+static struct {
+	const char *name;
+	const struct sink_desc *desc;
+} sinks[] = { SINKS(SINK_ENTRY) };
 
 const struct sink_desc *
 registry_sink(const char *name)
 {
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++)
-		if (strcmp(sinks[i]->name, name) == 0)
-			return sinks[i];
+		if (strcmp(sinks[i].name, name) == 0)
+			return sinks[i].desc;
+	return NULL;
+}
+
+const struct sink_desc *
+sink_registry_replace(const char *name, const struct sink_desc *desc)
+{
+	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++) {
+		if (strcmp(sinks[i].name, name) == 0) {
+			const struct sink_desc *old = sinks[i].desc;
+			sinks[i].desc = desc;
+			return old;
+		}
+	}
 	return NULL;
 }
 
 #define MAX_SOURCES 32
 
+#define SOURCES(X) \
+	X(stdin) \
+	X(socket) \
+	X(listen) \
+	X(files) \
+	X(tail) \
+	X(kafka) \
+	X(batches) \
+	/* the end of the list */
+
+#define SOURCE_DECLARE(name) extern const struct source_desc source_##name;
+#define SOURCE_ENTRY(name) &source_##name,
+
+SOURCES(SOURCE_DECLARE)
+
 /* Each kind once.  Not const: a test may put a fake in a kind's place. */
-static const struct source_desc *source_table[MAX_SOURCES] = {
-	&source_stdin,
-	&source_socket,
-	&source_listen,
-	&source_files,
-	&source_tail,
-	&source_batches,
-};
+static const struct source_desc *source_table[MAX_SOURCES] = { SOURCES(SOURCE_ENTRY) };
 
 const struct source_desc *
 source_find(const char *name)

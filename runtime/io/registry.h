@@ -12,6 +12,11 @@ struct sink_desc;
 /* The sink named name ("stdout", "tcp", ...), or NULL: the language knows
  * it (catalog.c) but this build cannot run it. */
 const struct sink_desc *registry_sink(const char *name);
+/* For tests: put desc in the place of the sink called name, and return
+ * what was there (NULL, changing nothing, when there is no such sink), to
+ * be put back the same way.  desc keeps its own name for messages; the
+ * job finds it under name. */
+const struct sink_desc *sink_registry_replace(const char *name, const struct sink_desc *desc);
 
 struct op_desc;
 struct source_desc;
@@ -27,9 +32,5 @@ unsigned source_caps(const char *name);
 /* For tests: put d in the place of the kind of the same name (or add it)
  * and return what was there, to be put back the same way. */
 const struct source_desc *source_registry_replace(const struct source_desc *d);
-
-/* The kinds. */
-extern const struct source_desc source_stdin, source_socket, source_listen, source_files,
-    source_tail, source_batches;
 
 #endif

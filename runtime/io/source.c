@@ -132,7 +132,7 @@ source_new(const struct source_desc *d, const struct source_host *host, struct n
 	s->node = n;
 	s->once = once;
 	/* rate=, which every source takes: its source set enforces it. */
-	for (int i = 0; i < 5 && n->stage->desc->args[i].name != NULL; i++)
+	for (int i = 0; i < OP_MAX_ARGS && n->stage->desc->args[i].name != NULL; i++)
 		if (strcmp(n->stage->desc->args[i].name, "rate") == 0 && n->stage->args[i].present)
 			s->rate = n->stage->args[i].i;
 	d->init(s, n->stage->args);

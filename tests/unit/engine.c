@@ -6,6 +6,11 @@
  * backpressure must pause it and let it go on, and every line must come
  * out once, in order; with rate=N its source set must hold it back.
  * No network, no sleeping: the job ends when the fake's input does.
+ *
+ * Whole jobs also run against a fake sink put in the place of pipe: one
+ * that fails twice (SINK_RETRY) then takes the batch must get it once,
+ * in order, with no later batch before it, and the retries reported,
+ * not printed; one that fails for good (SINK_ERROR) fails the job.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -14,7 +19,9 @@
 #include <unistd.h>
 
 #include "runtime/io/registry.h"
+#include "runtime/io/sink.h"
 #include "runtime/io/source.h"
+#include "runtime/report.h"
 #include "runtime/job.h"
 #include "runtime/retry.h"
 #include "stdlib/strbuf.h"
@@ -276,6 +283,120 @@ test_rate(void)
 	free(input);
 }
 
+/* ---- the fake sink ---- */
+
+static struct {
+	int retries;		/* answer SINK_RETRY this many times first */
+	int error;		/* answer SINK_ERROR to the first batch */
+	struct strbuf got;	/* the text of the batches taken */
+	struct strbuf writes;	/* "id:result " per call of write */
+} fsink;
+
+static enum sink_result
+fsink_init(struct sink *s)
+{
+	s->label = xstrdup("fake sink");
+	return SINK_OK;
+}
+
+static enum sink_result
+fsink_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
+{
+	size_t len;
+	const char *text = sink_text(s, b, &len);
+
+	(void)conn;
+	(void)worker;
+	if (fsink.error) {
+		strbuf_addf(&fsink.writes, "%llu:error ", (unsigned long long)b->id);
+		return sink_reason(s, SINK_ERROR, "fake sink: wrong password");
+	}
+	if (fsink.retries > 0) {
+		fsink.retries--;
+		strbuf_addf(&fsink.writes, "%llu:retry ", (unsigned long long)b->id);
+		return sink_reason(s, SINK_RETRY, "fake sink: connection refused");
+	}
+	strbuf_addf(&fsink.writes, "%llu:ok ", (unsigned long long)b->id);
+	strbuf_add(&fsink.got, text, len);
+	return SINK_OK;
+}
+
+static const struct sink_desc fsink_desc = {
+	.name = "fake",
+	.flags = SINK_ORDERED,
+	.recovered = "batch taken",
+	.init = fsink_init,
+	.write = fsink_write,
+};
+
+/* The reports of a job, "kind:text|" each (the status line's left out). */
+static struct strbuf reports;
+
+static void
+collect(void *arg, const struct report *r)
+{
+	(void)arg;
+	if (r->text != NULL)
+		strbuf_addf(&reports, "%d:%s|", (int)r->kind, r->text);
+}
+
+/* Run script (its sink: pipe) with the fake sink in pipe's place. */
+static enum job_result
+run_sink(const char *script, int retries, int error)
+{
+	struct plan *plan = unit_compile(script);
+	struct job_options jo = { 0 };
+	struct run_options ro = { 0 };
+	struct reporter rep = { .report = collect };
+	const struct sink_desc *old;
+	enum job_result r;
+
+	strbuf_release(&fsink.got);
+	strbuf_release(&fsink.writes);
+	strbuf_release(&reports);
+	fsink.retries = retries;
+	fsink.error = error;
+	if (plan == NULL)
+		return -1;
+	jo.ncpus = 1;
+	old = sink_registry_replace("pipe", &fsink_desc);
+	r = job_run(plan, &jo, &ro, &rep);
+	sink_registry_replace("pipe", old);
+	plan_free(plan);
+	return r;
+}
+
+static void
+test_sink_retry(void)
+{
+	const char *script = "batches([\"a\", \"b\"], [\"c\"], [\"d\", \"e\"]) | pipe \"x\"";
+	char want[256];
+	enum job_result r;
+
+	TAP_OK(sink_registry_replace("nosuch", &fsink_desc) == NULL,
+	    "no sink of that name: nothing replaced");
+	r = run_sink(script, 2, 0);
+	TAP_OK(r == JOB_OK, "a sink failing twice then taking the batch: the job ends well");
+	TAP_STR(strbuf_str(&fsink.got), "a\nb\nc\nd\ne\n",
+	    "every batch delivered once, in order");
+	TAP_STR(strbuf_str(&fsink.writes), "0:retry 0:retry 0:ok 1:ok 2:ok ",
+	    "the first batch written three times, no later batch before it");
+	snprintf(want, sizeof want,
+	    "%d:fake sink: fake sink: connection refused; retrying the batch|"
+	    "%d:fake sink: batch taken|", (int)REPORT_RECONNECT, (int)REPORT_RECONNECT);
+	TAP_STR(strbuf_str(&reports), want, "the retry and the recovery reported, once each");
+
+	r = run_sink(script, 0, 1);
+	TAP_OK(r == JOB_FAILED, "a sink answering SINK_ERROR fails the job (%d)", (int)r);
+	TAP_STR(strbuf_str(&fsink.writes), "0:error ", "after one try, and no later batch");
+	TAP_STR(strbuf_str(&fsink.got), "", "nothing taken");
+	snprintf(want, sizeof want, "%d:fake sink: wrong password|", (int)REPORT_ERROR);
+	TAP_STR(strbuf_str(&reports), want, "with the reason, reported as an error");
+	strbuf_release(&fsink.got);
+	strbuf_release(&fsink.writes);
+	strbuf_release(&reports);
+}
+
 int
 main(void)
 {
@@ -283,5 +404,6 @@ main(void)
 	alarm(120);
 	test_backpressure();
 	test_rate();
+	test_sink_retry();
 	return tap_done();
 }

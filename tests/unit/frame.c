@@ -2,7 +2,8 @@
  * frame.c: framed records -- built and read back, bad bytes refused --
  * and a whole job fed framed blocks by a fake source put in the place of
  * stdin in the registry: each record is its value as a string, or the
- * pair (key, value) when it has a key, newlines and all.
+ * pair (key, value) when it has a key, newlines and all, or a map when
+ * it says where it was read (a meta record).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -59,12 +60,34 @@ test_codec(void)
 	strbuf_reset(&sb);
 	TAP_OK(frame_put(&sb, NULL, 0, "x", (size_t)FRAME_MAX + 1, 0) == -1 && sb.len == 0,
 	    "a value over FRAME_MAX is not framed");
+
+	/* meta records: where each was read, too */
+	TAP_OK(frame_put_meta(&sb, "k", 1, "v\n", 2, 5, 3, (int64_t)1 << 40) == 0 &&
+	    frame_put(&sb, NULL, 0, "plain", 5, 6) == 0 &&
+	    frame_put_meta(&sb, NULL, 0, "", 0, FRAME_NO_TIME, 2147483647, 0) == 0,
+	    "meta records among plain ones");
+	TAP_OK(sb.len == 2 * FRAME_META_HEADER + FRAME_HEADER + 1 + 2 + 5,
+	    "a meta header is 12 bytes longer");
+	p = sb.data;
+	end = sb.data + sb.len;
+	TAP_OK(frame_next(&p, end, &f) == 1 && f.meta && f.partition == 3 &&
+	    f.offset == (int64_t)1 << 40 && f.klen == 1 && f.vlen == 2 &&
+	    memcmp(f.value, "v\n", 2) == 0 && f.time == 5, "read back: partition and offset");
+	TAP_OK(frame_next(&p, end, &f) == 1 && !f.meta && f.vlen == 5 && f.time == 6,
+	    "a plain record after it is plain");
+	TAP_OK(frame_next(&p, end, &f) == 1 && f.meta && f.partition == 2147483647 &&
+	    f.offset == 0 && f.key == NULL && f.vlen == 0, "the largest partition, no key");
+	TAP_OK(frame_next(&p, end, &f) == 0, "then the end");
+	p = sb.data;
+	TAP_OK(frame_next(&p, sb.data + FRAME_HEADER + 4, &f) == -1,
+	    "a meta header cut short is refused");
 	strbuf_release(&sb);
 }
 
 /* ---- a fake source of framed blocks ---- */
 
 static int fake_bad;	/* end with a malformed record */
+static int fake_meta;	/* give meta records only */
 
 static void
 fake_init(struct source *s, const struct argval *a)
@@ -80,6 +103,15 @@ fake_start(struct source *s)
 	struct strbuf sb = STRBUF_INIT;
 	size_t len;
 
+	if (fake_meta) {
+		frame_put_meta(&sb, "user1", 5, "a\nb", 3, 1000, 2, 41);
+		frame_put_meta(&sb, NULL, 0, "", 0, FRAME_NO_TIME, 0, 0);
+		len = sb.len;
+		s->host->frames(s->host->arg, s, strbuf_detach(&sb), len);
+		s->ended = 1;
+		s->host->ended(s->host->arg, s);
+		return 0;
+	}
 	frame_put(&sb, "user1", 5, "clicked", 7, 1000);
 	frame_put(&sb, NULL, 0, "two\nlines", 9, FRAME_NO_TIME);
 	len = sb.len;
@@ -172,6 +204,19 @@ test_job(void)
 	status = run("stdin | map len(_) | reduce sum | stdout", &out);
 	TAP_STR(out, "21\n", "a newline inside a value does not cut it in two");
 	free(out);
+
+	fake_meta = 1;
+	status = run("stdin | stdout json", &out);
+	TAP_OK(status == 0, "a job of meta records ends well");
+	TAP_STR(out, "{\"key\":\"user1\",\"value\":\"a\\nb\",\"partition\":2,\"offset\":41,"
+	    "\"timestamp\":1000}\n"
+	    "{\"key\":null,\"value\":\"\",\"partition\":0,\"offset\":0,\"timestamp\":null}\n",
+	    "each is the map {key, value, partition, offset, timestamp}");
+	free(out);
+	status = run("stdin | map _.partition * 100 + _.offset | stdout", &out);
+	TAP_STR(out, "241\n0\n", "whose fields the language reads");
+	free(out);
+	fake_meta = 0;
 
 	fake_bad = 1;
 	status = run("on error fail\nstdin | count | stdout", &out);

@@ -1,6 +1,6 @@
 /*
- * position.c: the positions of the replayable sources as bytes -- tail's
- * file and offset, files' names done and file being read -- saved,
+ * position.c: the positions of the sources as bytes -- tail's file and
+ * offset, files' names done and file being read, kafka's offsets -- saved,
  * restored and saved again through their descriptors, the first versions
  * still read, and bytes that are not a position refused.
  */
@@ -63,7 +63,7 @@ tail_position(struct strbuf *sb, uint64_t dev, uint64_t ino, uint64_t off, uint6
 static void
 test_tail(void)
 {
-	struct source *s = make(&source_tail, "some.log");
+	struct source *s = make(source_find("tail"), "some.log");
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, bad = STRBUF_INIT, want = STRBUF_INIT;
 
 	TAP_OK(s->desc->save != NULL && s->desc->restore != NULL, "tail keeps a position");
@@ -153,7 +153,7 @@ files_position(struct strbuf *sb, const char *const *names, const int *read, int
 static void
 test_files(void)
 {
-	struct source *s = make(&source_files, "some/dir");
+	struct source *s = make(source_find("files"), "some/dir");
 	struct source *t;
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, want = STRBUF_INIT, bad = STRBUF_INIT;
 	const char *shuffled[] = { "b.txt", "a.txt", "2024-01-01.log", "a.tx" };
@@ -177,7 +177,7 @@ test_files(void)
 	source_free(s);
 
 	/* version 2, with a file being read */
-	s = make(&source_files, "some/dir");
+	s = make(source_find("files"), "some/dir");
 	strbuf_reset(&in);
 	files_position(&in, shuffled, read, 4, "c.txt", 12345);
 	TAP_OK(s->desc->restore(s, in.data, in.len) == 0, "files: a position restores");
@@ -186,7 +186,7 @@ test_files(void)
 	TAP_OK(same(&in, &out), "files: saved again, the same bytes (%zu)", out.len);
 
 	/* a second instance restored from the saved bytes saves the same */
-	t = make(&source_files, "some/dir");
+	t = make(source_find("files"), "some/dir");
 	TAP_OK(t->desc->restore(t, out.data, out.len) == 0, "files: the saved bytes restore");
 	strbuf_reset(&in);
 	t->desc->save(t, &in);
@@ -246,22 +246,90 @@ test_files(void)
 	source_free(s);
 }
 
+/* kafka: per partition, the offset after the last message handed over. */
+static void
+test_kafka(void)
+{
+	static const struct source_host host = { 0 };
+	static struct stage st;
+	static struct node n;
+	struct source *s;
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, bad = STRBUF_INIT;
+
+	st.desc = catalog_find("kafka", ROLE_SOURCE);
+	st.args[0].present = st.args[1].present = 1;
+	st.args[0].s = "b:9092";
+	st.args[1].s = "events";
+	n.stage = &st;
+	s = source_new(source_find("kafka"), &host, &n, 0);
+	TAP_OK(s->desc->save != NULL && s->desc->restore != NULL, "kafka keeps a position");
+	TAP_OK(!(s->desc->caps & SOURCE_REPLAYABLE), "kafka is not marked replayable yet");
+	s->desc->save(s, &out);
+	strbuf_add(&in, "kafka\001", 6);
+	codec_put_value(&in, value_str("events", 6));
+	put_u64(&in, 0);
+	TAP_OK(same(&in, &out), "kafka: nothing handed over saves no partition");
+	strbuf_release(&in);
+	strbuf_release(&out);
+
+	strbuf_add(&in, "kafka\001", 6);
+	codec_put_value(&in, value_str("events", 6));
+	put_u64(&in, 2);
+	put_u64(&in, 0);
+	put_u64(&in, 1234);
+	put_u64(&in, 7);
+	put_u64(&in, (uint64_t)1 << 40);
+	TAP_OK(s->desc->restore(s, in.data, in.len) == 0, "kafka: a position restores");
+	s->desc->save(s, &out);
+	TAP_OK(same(&in, &out), "kafka: and saves as the same bytes");
+
+	strbuf_add(&bad, in.data, in.len - 1);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: cut short, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, in.data, in.len);
+	strbuf_addc(&bad, 0);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: bytes left over, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, in.data, in.len);
+	bad.data[5] = 2;
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: another version, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, "kafka\001", 6);
+	codec_put_value(&bad, value_str("other", 5));
+	put_u64(&bad, 0);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: another topic's, refused");
+	strbuf_release(&bad);
+	strbuf_add(&bad, "kafka\001", 6);
+	codec_put_value(&bad, value_str("events", 6));
+	put_u64(&bad, (uint64_t)1 << 60);
+	TAP_OK(s->desc->restore(s, bad.data, bad.len) == -1, "kafka: a count past the bytes, refused");
+	strbuf_release(&bad);
+	strbuf_release(&out);
+	s->desc->save(s, &out);
+	TAP_OK(same(&in, &out), "kafka: refused bytes leave the position as it was");
+	strbuf_release(&in);
+	strbuf_release(&out);
+	source_free(s);
+}
+
 static void
 test_registry(void)
 {
-	TAP_OK(source_find("stdin") == &source_stdin, "the registry finds stdin");
+	TAP_OK(source_find("stdin") != NULL && strcmp(source_find("stdin")->name, "stdin") == 0,
+	    "the registry finds stdin");
 	TAP_OK(source_find("union") == NULL, "union is no kind of source");
 	TAP_OK(source_caps("stdin") == SOURCE_READS_STDIN, "stdin reads standard input");
-	TAP_OK((source_caps("batches") & SOURCE_VIRTUAL_CLOCK) && source_batches.init == NULL,
+	TAP_OK((source_caps("batches") & SOURCE_VIRTUAL_CLOCK) && source_find("batches")->init == NULL,
 	    "batches runs on the virtual clock, fed by the job");
-	TAP_OK(source_socket.save == NULL && source_listen.save == NULL &&
-	    source_socket.replay == NULL && source_listen.replay == NULL,
+	TAP_OK(source_find("socket")->save == NULL && source_find("listen")->save == NULL &&
+	    source_find("socket")->replay == NULL && source_find("listen")->replay == NULL,
 	    "socket and listen keep no position");
-	TAP_OK(source_stdin.save != NULL && source_stdin.replay != NULL &&
-	    !(source_stdin.caps & SOURCE_REPLAYABLE) && source_stdin.replayable != NULL,
+	TAP_OK(source_find("stdin")->save != NULL && source_find("stdin")->replay != NULL &&
+	    !(source_find("stdin")->caps & SOURCE_REPLAYABLE) &&
+	    source_find("stdin")->replayable != NULL,
 	    "stdin keeps a position, replayable as an instance (a file), not as a kind");
 	for (const char *const *k = (const char *const[]){ "stdin", "socket", "listen", "files",
-	    "tail", NULL }; *k != NULL; k++) {
+	    "tail", "kafka", NULL }; *k != NULL; k++) {
 		const struct source_desc *d = source_find(*k);
 		TAP_OK(d != NULL && d->init != NULL && d->start != NULL && d->pause != NULL &&
 		    d->resume != NULL && d->cut != NULL && d->stop != NULL && d->free != NULL &&
@@ -275,5 +343,6 @@ main(void)
 	test_registry();
 	test_tail();
 	test_files();
+	test_kafka();
 	return tap_done();
 }
