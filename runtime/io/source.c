@@ -65,8 +65,13 @@ input_watch(struct input *in, int on)
 		return;
 	if (!on)
 		event_del(in->ev);
-	else if (in->pumped)
-		event_active(in->ev, EV_TIMEOUT, 0);
+	else if (in->pumped) {
+		/* At the loop's next turn, after it looked at signals and
+		 * timers: an input that never ends and never gives a whole
+		 * line (/dev/zero) must not keep the loop to itself. */
+		static const struct timeval now = { 0, 0 };
+		event_add(in->ev, &now);
+	}
 	else
 		event_add(in->ev, NULL);
 }
