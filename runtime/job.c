@@ -86,6 +86,17 @@ struct job {
 
 static void close_batch(struct job *, int last);
 
+/* A SIGINT or SIGTERM that comes while the job sets up (reading its
+ * checkpoint, say), before the loop handles signals: it stops the job as
+ * soon as it runs, gracefully, instead of killing the process. */
+static volatile sig_atomic_t early_signal;
+
+static void
+on_early_signal(int sig)
+{
+	early_signal = sig;
+}
+
 /* Any thread: the loop looks at the job again (on_wake). */
 static void
 job_wake(void *arg)
@@ -436,6 +447,13 @@ run_virtual(struct job *j)
 	/* After a checkpoint: the lists after the last batch it completed. */
 	int k0 = j->ckpt != NULL ? (int)(checkpoint_last_seq(j->ckpt) + 1) : 0;
 
+	/* The lists run at full speed, with no loop to stop them: a signal
+	 * does what it does by default, as it would have while setting up. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (early_signal != 0)
+		raise(early_signal);
+
 	if (n < 1)
 		n = 1;		/* batches() with no list: one empty batch */
 	if (k0 >= n) {
@@ -495,6 +513,8 @@ run_real(struct job *j)
 	j->signal_term = evsignal_new(base, SIGTERM, on_signal, j);
 	event_add(j->signal_int, NULL);
 	event_add(j->signal_term, NULL);
+	if (early_signal != 0)
+		j->signals = 1;		/* a second one is at once */
 
 	if (j->ckpt != NULL) {
 		redo = recompute(j);
@@ -530,6 +550,8 @@ run_real(struct job *j)
 		j->batch_ev = evtimer_new(base, on_batch_timer, j);
 		arm_batch_timer(j);
 	}
+	if (early_signal != 0)
+		job_stop(j);
 	j->block_ev = event_new(base, -1, EV_PERSIST, on_block_timer, j);
 	block_tv.tv_sec = j->plan->settings.block_ms / 1000;
 	block_tv.tv_usec = (j->plan->settings.block_ms % 1000) * 1000;
@@ -686,6 +708,9 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 	signal(SIGPIPE, SIG_IGN);
+	early_signal = 0;
+	signal(SIGINT, on_early_signal);
+	signal(SIGTERM, on_early_signal);
 
 	result = setup(j);
 	if (result == JOB_OK) {
