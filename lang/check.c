@@ -1076,6 +1076,9 @@ check_value(struct checker *c, struct stage *st, const char *name, int is_clause
 			ERR(c, e->span, "%s needs a string", what);
 			return;
 		}
+		/* the source line under a message never shows a password */
+		if (kind == ARG_STRING && plan_string_secret(v.s))
+			diags_hide(c->d, e->span);
 		out->s = v.s;
 		return;
 	case ARG_BOOL:
