@@ -200,6 +200,12 @@ print_scrubbed(struct strbuf *sb, const char *s)
 	strbuf_release(&t);
 }
 
+void
+plan_print_scrubbed(struct strbuf *sb, const char *s)
+{
+	print_scrubbed(sb, s);
+}
+
 int
 plan_string_secret(const char *s)
 {

@@ -91,6 +91,9 @@ struct table_def {
 	const char *name;
 	struct span span;
 	const char *path;		/* file("PATH"), or NULL */
+	const char *store;		/* "redis": read from a store, or NULL */
+	const char *url, *key;		/* ... redis("URL", "KEY") */
+	int64_t every;			/* ... read again every this many ms */
 	struct expr *list;		/* [...], or NULL */
 	int is_map;			/* entries are (key, value) pairs */
 };
@@ -291,6 +294,8 @@ int plan_string_secret(const char *s);
 /* Script text with the passwords in its string literals left out
  * (malloc'd): what --inspect shows of the script a checkpoint keeps. */
 char *plan_scrub_script(const char *text, size_t len);
+/* s quoted as script text, without its password. */
+void plan_print_scrubbed(struct strbuf *, const char *s);
 
 /* The hex SHA-256 of the whole script, normalized as the identities are
  * (parameters substituted); 64 characters.  Caller frees. */

@@ -34,6 +34,7 @@
 #include <hiredis/hiredis.h>
 
 #include "runtime/io/sink.h"
+#include "runtime/table.h"
 #include "stdlib/xmalloc.h"
 
 /* A connection that does not answer in this long is lost (a part of a
@@ -651,3 +652,82 @@ const struct sink_desc sink_redis = {
 	.close = redis_close,
 	.free = redis_free,
 };
+
+/* ---- tables: table NAME = redis("URL", "KEY" [, every=10s]) ---- */
+
+int
+redis_read_table(const char *url, const char *key, redis_entry_fn put, void *arg, char **err)
+{
+	struct redis r = { 0 };
+	struct timeval tv = { REDIS_CONNECT_TIMEOUT_S, 0 };
+	char why[256];
+	char *clean = scrubbed(url);
+	redisContext *c = NULL;
+	redisReply *reply = NULL;
+	int rc = -1;
+
+	if (parse_url(&r, url, why, sizeof why) != 0) {
+		*err = xasprintf("redis %s: %s", clean, why);
+		goto out;
+	}
+	c = r.host != NULL ? redisConnectWithTimeout(r.host, r.port, tv) :
+	    redisConnectUnixWithTimeout(r.path, tv);
+	if (c == NULL || c->err) {
+		*err = xasprintf("redis %s: cannot connect: %s", clean,
+		    c != NULL ? c->errstr : "out of memory");
+		goto out;
+	}
+	tv.tv_sec = REDIS_TIMEOUT_S;
+	redisSetTimeout(c, tv);
+	if (r.password != NULL) {
+		if (r.user != NULL)
+			reply = redisCommand(c, "AUTH %s %s", r.user, r.password);
+		else
+			reply = redisCommand(c, "AUTH %s", r.password);
+		if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+			goto fail;
+		freeReplyObject(reply);
+	}
+	if (r.db != 0) {
+		reply = redisCommand(c, "SELECT %d", r.db);
+		if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+			goto fail;
+		freeReplyObject(reply);
+	}
+	reply = redisCommand(c, "TYPE %s", key);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		goto fail;
+	int hash = strcmp(reply->str, "hash") == 0;
+	if (!hash && strcmp(reply->str, "set") != 0 && strcmp(reply->str, "none") != 0) {
+		*err = xasprintf("redis %s: the key \"%s\" holds a %s, not a set or a hash", clean, key,
+		    reply->str);
+		goto out;
+	}
+	freeReplyObject(reply);
+	reply = redisCommand(c, hash ? "HGETALL %s" : "SMEMBERS %s", key);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		goto fail;
+	if (reply->type == REDIS_REPLY_ARRAY) {
+		size_t step = hash ? 2 : 1;
+		for (size_t i = 0; i + step <= reply->elements; i += step) {
+			redisReply *k = reply->element[i], *v = hash ? reply->element[i + 1] : NULL;
+			put(arg, k->str, k->len, v != NULL ? v->str : NULL, v != NULL ? v->len : 0);
+		}
+	}
+	rc = 0;
+	goto out;
+fail:
+	*err = xasprintf("redis %s: %s", clean,
+	    reply != NULL ? reply->str : c->errstr[0] != '\0' ? c->errstr : "connection lost");
+out:
+	if (reply != NULL)
+		freeReplyObject(reply);
+	if (c != NULL)
+		redisFree(c);
+	free(clean);
+	free(r.host);
+	free(r.path);
+	free(r.user);
+	free(r.password);
+	return rc;
+}
