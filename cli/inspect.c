@@ -336,6 +336,13 @@ inspect_run(const char *dir, const char *script_name, const char *text, size_t l
 		ckpt_dir_close(d);
 		return EXIT_RUNTIME;
 	}
+	/* The script as kept, but never a password in it. */
+	if (m.script.data != NULL) {
+		char *clean = plan_scrub_script(m.script.data, m.script.len);
+		free(m.script.data);
+		m.script.data = clean;
+		m.script.len = strlen(clean);
+	}
 	if (text != NULL) {
 		rc = match_script(&m, script_name, text, len, jo, &mt, &errs);
 		if (rc < 0) {

@@ -1076,6 +1076,9 @@ check_value(struct checker *c, struct stage *st, const char *name, int is_clause
 			ERR(c, e->span, "%s needs a string", what);
 			return;
 		}
+		/* the source line under a message never shows a password */
+		if (kind == ARG_STRING && plan_string_secret(v.s))
+			diags_hide(c->d, e->span);
 		out->s = v.s;
 		return;
 	case ARG_BOOL:
@@ -1788,7 +1791,8 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 	case OP_JOIN:
 	case OP_LEFTJOIN: {
 		struct shape *t = &shape_any, *k = in, *vv = NULL;
-		if (st->table != NULL && !st->table->is_map && st->table->path == NULL)
+		if (st->table != NULL && !st->table->is_map && st->table->path == NULL &&
+		    st->table->store == NULL)
 			t = d->op == OP_JOIN ? &shape_bool : &shape_any;
 		if (in->kind == SHAPE_TUPLE && in->n == 2) {
 			k = key;
@@ -2089,6 +2093,42 @@ check_table(struct checker *c, struct stmt *stmt)
 			return;
 		}
 		t->path = v.s;
+	} else if (seg->form == SEG_CALL && strcmp(seg->head, "redis") == 0) {
+		int pos = 0;
+		t->every = 10000;
+		for (int i = 0; i < seg->nargs; i++) {
+			struct expr *a = seg->args[i];
+			struct cval v;
+			if (a->kind == EXPR_NAMED) {
+				if (strcmp(a->s, "every") != 0) {
+					ERR(c, a->span, "redis takes every= here, not %s=", a->s);
+					return;
+				}
+				v = const_eval(c, a->a, 0);
+				if (v.k != CV_DURATION || v.i <= 0) {
+					ERR(c, a->a->span, "every= needs a duration such as 10s");
+					return;
+				}
+				t->every = v.i;
+				continue;
+			}
+			v = const_eval(c, a, 0);
+			if (v.k == CV_STRING && plan_string_secret(v.s))
+				diags_hide(c->d, a->span);
+			if (v.k != CV_STRING || pos >= 2) {
+				ERR(c, a->span, "redis takes two strings, the URL and the KEY, and every=");
+				return;
+			}
+			if (pos++ == 0)
+				t->url = v.s;
+			else
+				t->key = v.s;
+		}
+		if (pos != 2) {
+			ERR(c, seg->span, "redis takes two strings, the URL and the KEY, and every=");
+			return;
+		}
+		t->store = "redis";
 	} else {
 		ERR(c, seg->span, "a table is a list [...] or file(\"PATH\")");
 		return;

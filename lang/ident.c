@@ -200,6 +200,66 @@ print_scrubbed(struct strbuf *sb, const char *s)
 	strbuf_release(&t);
 }
 
+void
+plan_print_scrubbed(struct strbuf *sb, const char *s)
+{
+	print_scrubbed(sb, s);
+}
+
+int
+plan_string_secret(const char *s)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	int secret;
+
+	print_scrubbed(&a, s);
+	quote(&b, s);
+	secret = a.len != b.len || memcmp(strbuf_str(&a), strbuf_str(&b), a.len) != 0;
+	strbuf_release(&a);
+	strbuf_release(&b);
+	return secret;
+}
+
+char *
+plan_scrub_script(const char *text, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		if (*p == '#') {		/* a comment: to the end of its line */
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *stop = nl != NULL ? nl : end;
+			strbuf_add(&sb, p, (size_t)(stop - p));
+			p = stop;
+			continue;
+		}
+		if (*p != '"') {
+			strbuf_addc(&sb, *p++);
+			continue;
+		}
+		const char *q = p + 1;
+		while (q < end && *q != '"' && *q != '\n') {
+			if (*q == '\\' && q + 1 < end)
+				q++;
+			q++;
+		}
+		if (q < end && *q == '"') {
+			char *lit = xstrndup(p + 1, (size_t)(q - p - 1));
+			if (plan_string_secret(lit))
+				print_scrubbed(&sb, lit);
+			else
+				strbuf_add(&sb, p, (size_t)(q + 1 - p));
+			free(lit);
+			p = q + 1;
+		} else {
+			strbuf_add(&sb, p, (size_t)(q - p));
+			p = q;
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
 /* One argument or clause value, as script text, resolved. */
 static void
 argval_print(struct strbuf *sb, const struct plan *plan, enum arg_kind kind,
@@ -226,10 +286,8 @@ argval_print(struct strbuf *sb, const struct plan *plan, enum arg_kind kind,
 		strbuf_adds(sb, v->i ? "true" : "false");
 		break;
 	case ARG_STRING:
-		if (flags & LABEL_SECRETS)
-			print_scrubbed(sb, v->s != NULL ? v->s : "");
-		else
-			quote(sb, v->s != NULL ? v->s : "");
+		/* a URL's or conninfo's password is never shown */
+		print_scrubbed(sb, v->s != NULL ? v->s : "");
 		break;
 	case ARG_SECRET:
 		strbuf_adds(sb, "...");	/* never shown, nor part of an identity */

@@ -428,7 +428,15 @@ explain_settings(struct strbuf *sb, const struct plan *plan)
 		const struct table_def *t = plan->tables[i];
 		if (t->path != NULL)
 			strbuf_addf(sb, "table %s: file \"%s\", reloaded when it changes\n", t->name, t->path);
-		else
+		else if (t->store != NULL) {
+			char every[32];
+			number_format_duration(every, sizeof every, t->every);
+			strbuf_addf(sb, "table %s: %s(", t->name, t->store);
+			plan_print_scrubbed(sb, t->url);
+			strbuf_adds(sb, ", ");
+			plan_print_scrubbed(sb, t->key);
+			strbuf_addf(sb, "), read again every %s\n", every);
+		} else
 			strbuf_addf(sb, "table %s: %s of %d\n", t->name, t->is_map ? "map" : "set",
 			    t->list->nitems);
 	}

@@ -91,6 +91,9 @@ struct table_def {
 	const char *name;
 	struct span span;
 	const char *path;		/* file("PATH"), or NULL */
+	const char *store;		/* "redis": read from a store, or NULL */
+	const char *url, *key;		/* ... redis("URL", "KEY") */
+	int64_t every;			/* ... read again every this many ms */
 	struct expr *list;		/* [...], or NULL */
 	int is_map;			/* entries are (key, value) pairs */
 };
@@ -286,6 +289,13 @@ struct span plan_stage_span(const struct node *);
  */
 char *plan_source_id(const struct node *);
 char *plan_sink_id(const struct node *);
+/* Does s hold a password (a URL's user info, a conninfo's password=)? */
+int plan_string_secret(const char *s);
+/* Script text with the passwords in its string literals left out
+ * (malloc'd): what --inspect shows of the script a checkpoint keeps. */
+char *plan_scrub_script(const char *text, size_t len);
+/* s quoted as script text, without its password. */
+void plan_print_scrubbed(struct strbuf *, const char *s);
 
 /* The hex SHA-256 of the whole script, normalized as the identities are
  * (parameters substituted); 64 characters.  Caller frees. */
@@ -317,7 +327,7 @@ int plan_match_stages(const struct plan *, const char *const *old_ids,
  * resolved ("print 10", "socket("h", 9999)" for socket($h ?? "h", 9999)). */
 #define LABEL_PARAMS	0x01	/* $NAME in expressions printed as its value */
 #define LABEL_ID	0x02	/* for an identity: no rate=, no as NAME */
-#define LABEL_SECRETS	0x04	/* passwords and config= left out */
+#define LABEL_SECRETS	0x04	/* config= left out (passwords always are) */
 #define LABEL_NO_FORMAT	0x08	/* no sink format */
 struct strbuf;
 void plan_stage_label(struct strbuf *, const struct plan *, const struct stage *, unsigned flags);

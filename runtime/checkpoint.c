@@ -99,6 +99,10 @@ struct checkpoint {
 
 	struct sinkrec *sinks;
 	int nsinks;
+	/* The parts of the exactly-once sinks that write per worker (sink.h):
+	 * the parallelism when the checkpoint was created, then the
+	 * manifest's, whatever -j a restart uses. */
+	int parts;
 
 	/* loop thread */
 	struct wal *wal;
@@ -469,6 +473,15 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 	if (have < 0) {
 		fail_report(ck, "manifest", err);
 		goto fail;
+	}
+	ck->parts = have == 0 ? (int)m.parts : c->exec->nworkers;
+	if (ck->parts < 1 || ck->parts > 4096)
+		ck->parts = 1;
+	for (int i = 0; i < ck->nsinks; i++) {
+		struct sink *s = ck->sinks[i].sink;
+		if ((s->desc->flags & (SINK_EXACTLY_ONCE | SINK_PER_WORKER)) ==
+		    (SINK_EXACTLY_ONCE | SINK_PER_WORKER))
+			s->parts = ck->parts;
 	}
 	if (have == 0) {
 		ck->last_seq = ck->cut_seq =
@@ -885,7 +898,7 @@ write_manifest(struct checkpoint *ck, int64_t seq, int64_t time, const struct cu
 	m.script.data = (char *)ck->c.script;
 	m.script.len = strlen(ck->c.script);
 	m.batch_ms = ck->c.interval;
-	m.parts = 1;
+	m.parts = (uint64_t)ck->parts;
 	m.last_seq = seq < 0 ? MANIFEST_NO_BATCH : (uint64_t)seq;
 	m.last_time_ms = time;
 	m.written_ms = clock_wall_ms();

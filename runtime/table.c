@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "table.h"
 #include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"
@@ -44,6 +46,12 @@ struct table_slot {
 	struct file_sig seen;		/* the file as last read or reported */
 	struct file_sig pending;	/* a change seen at the last poll */
 	int have_pending;
+	/* a store's table: read again every def->every ms by its own thread,
+	 * off the loop's; what to report waits in msg for the next poll */
+	pthread_t reader;
+	int has_reader, stop, failing, msg_kept;
+	pthread_cond_t wake;		/* under lock */
+	char *msg;
 };
 
 static void
@@ -272,6 +280,90 @@ fail:
 	return NULL;
 }
 
+static void
+store_put(void *arg, const char *key, size_t keylen, const char *val, size_t vallen)
+{
+	struct table *t = arg;
+	struct value k = value_str_copy(t->arena, key, keylen);
+
+	if (val == NULL)
+		version_put(t, k, value_bool(1));
+	else {
+		version_put(t, k, file_value(t->arena, val, vallen));
+		t->is_map = 1;
+	}
+}
+
+/* A store's table, read whole (SPEC 2.5): a set gives keys, a hash keys
+ * and values (a value that reads as a number is one). */
+static struct table *
+load_store(const struct table_def *def, char **err)
+{
+	struct table *t = version_new(def->name);
+	char *why = NULL;
+
+#ifdef HAVE_HIREDIS
+	if (redis_read_table(def->url, def->key, store_put, t, &why) == 0)
+		return t;
+#else
+	(void)store_put;
+	why = xstrdup("redis tables are not available in this version");
+#endif
+	*err = xasprintf("table %s: %s", def->name, why);
+	free(why);
+	table_unref(t);
+	return NULL;
+}
+
+static void *
+store_reader(void *arg)
+{
+	struct table_slot *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += s->def->every / 1000;
+		until.tv_nsec += (s->def->every % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+			;
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		char *err = NULL;
+		struct table *t = load_store(s->def, &err), *old = NULL;
+		pthread_mutex_lock(&s->lock);
+		if (t != NULL) {
+			old = s->cur;
+			s->cur = t;
+			if (s->failing) {
+				free(s->msg);
+				s->msg = xasprintf("table %s: read again (%zu entr%s)", s->def->name,
+				    t->entries, t->entries == 1 ? "y" : "ies");
+				s->msg_kept = 0;
+			}
+			s->failing = 0;
+		} else if (!s->failing) {
+			/* said once, until a read works again */
+			free(s->msg);
+			s->msg = xasprintf("%s; keeping the previous version", err);
+			s->msg_kept = 1;
+			s->failing = 1;
+		}
+		free(err);
+		pthread_mutex_unlock(&s->lock);
+		table_unref(old);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
 /* A literal list, its entries evaluated once. */
 static struct table *
 load_list(const struct table_def *def, table_eval_fn eval, void *arg, char **err)
@@ -306,11 +398,16 @@ table_slot_new(const struct table_def *def, int index, table_eval_fn eval, void 
 	s->index = index;
 	pthread_mutex_init(&s->lock, NULL);
 	*err = NULL;
-	s->cur = def->list != NULL ? load_list(def, eval, eval_arg, err) : load_file(def, &s->seen, err);
+	pthread_cond_init(&s->wake, NULL);
+	s->cur = def->list != NULL ? load_list(def, eval, eval_arg, err) :
+	    def->store != NULL ? load_store(def, err) : load_file(def, &s->seen, err);
 	if (s->cur == NULL) {
 		table_slot_free(s);
 		return NULL;
 	}
+	if (def->store != NULL && def->every > 0 &&
+	    pthread_create(&s->reader, NULL, store_reader, s) == 0)
+		s->has_reader = 1;
 	return s;
 }
 
@@ -319,6 +416,15 @@ table_slot_free(struct table_slot *s)
 {
 	if (s == NULL)
 		return;
+	if (s->has_reader) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = 1;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->reader, NULL);
+	}
+	free(s->msg);
+	pthread_cond_destroy(&s->wake);
 	table_unref(s->cur);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -339,7 +445,7 @@ table_slot_index(const struct table_slot *s)
 int
 table_slot_watched(const struct table_slot *s)
 {
-	return s->def->path != NULL;
+	return s->def->path != NULL || s->def->store != NULL;
 }
 
 struct table *
@@ -362,6 +468,17 @@ table_slot_poll(struct table_slot *s, char **msg)
 	char *err = NULL;
 
 	*msg = NULL;
+	if (s->def->store != NULL) {
+		enum table_poll r = TABLE_SAME;
+		pthread_mutex_lock(&s->lock);
+		if (s->msg != NULL) {
+			*msg = s->msg;
+			s->msg = NULL;
+			r = s->msg_kept ? TABLE_KEPT : TABLE_RELOADED;
+		}
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
 	if (s->def->path == NULL)
 		return TABLE_SAME;
 	if (stat(s->def->path, &st) == 0)

@@ -63,6 +63,12 @@ int table_slot_watched(const struct table_slot *);
 /* A reference to the version new batches get.  Any thread. */
 struct table *table_slot_current(struct table_slot *);
 
+/* Read a Redis set (value NULL) or hash from url into put, one entry a
+ * call (runtime/io/redis.c, in a build with hiredis); -1 with *err. */
+typedef void (*redis_entry_fn)(void *arg, const char *key, size_t keylen, const char *val,
+    size_t vallen);
+int redis_read_table(const char *url, const char *key, redis_entry_fn put, void *arg, char **err);
+
 enum table_poll {
 	TABLE_SAME,		/* nothing to do */
 	TABLE_RELOADED,		/* a new version replaced the old one */

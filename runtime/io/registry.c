@@ -7,6 +7,8 @@
  * is adding that file and one line here (and its arguments to the
  * language's catalog).
  */
+#include "config.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -23,7 +25,14 @@
 	X(append) \
 	X(tcp) \
 	X(pipe) \
+	REDIS(X) \
 	/* the end of the list */
+
+#ifdef HAVE_HIREDIS
+#define REDIS(X) X(redis)
+#else
+#define REDIS(X)
+#endif
 
 #define SINK_DECLARE(name) extern const struct sink_desc sink_##name;
 #define SINK_ENTRY(name) { #name, &sink_##name },

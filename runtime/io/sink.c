@@ -62,6 +62,12 @@ sink_free(struct sink *s)
 		close_conn(s, w);
 	if (s->desc->free != NULL)
 		s->desc->free(s);
+	for (int p = 0; p < s->parts && s->split_v != NULL; p++)
+		free(s->split_v[p]);
+	free(s->split_v);
+	free(s->split_n);
+	free(s->split_cap);
+	free(s->split);
 	free(s->conns);
 	free(s->opened);
 	free(s->label);
@@ -125,6 +131,8 @@ say(struct sink *s, const char *fmt, ...)
 	report_text(s->host->reporter, REPORT_RECONNECT, "%s", line);
 }
 
+static int deliver(struct sink *, struct sink_batch *);
+
 /* One try at the whole batch, on every connection. */
 static enum sink_result
 attempt(struct sink *s, struct sink_batch *b)
@@ -148,13 +156,67 @@ attempt(struct sink *s, struct sink_batch *b)
 	return SINK_OK;
 }
 
+/*
+ * A batch for a sink with fixed parts (s->parts): its elements split into
+ * that many parts by the hash of their key (a pair's first field, else
+ * the element), whatever partitions the executor made: the same key
+ * always goes to the same part, with any number of workers.
+ */
+static void
+split_batch(struct sink *s, const struct sink_batch *in, struct sink_batch *out)
+{
+	if (s->split_v == NULL) {
+		s->split_v = xcalloc((size_t)s->parts, sizeof *s->split_v);
+		s->split_n = xcalloc((size_t)s->parts, sizeof *s->split_n);
+		s->split_cap = xcalloc((size_t)s->parts, sizeof *s->split_cap);
+		s->split = xcalloc((size_t)s->parts, sizeof *s->split);
+	}
+	for (int p = 0; p < s->parts; p++)
+		s->split_n[p] = 0;
+	for (int q = 0; q < in->nparts; q++) {
+		for (size_t i = 0; i < in->parts[q].n; i++) {
+			struct value v = in->parts[q].v[i];
+			struct value key = v.type == VT_TUPLE && v.n == 2 ? v.u.items[0] : v;
+			size_t p = (size_t)(value_hash(key) % (uint64_t)s->parts);
+			if (s->split_n[p] == s->split_cap[p]) {
+				s->split_cap[p] = s->split_cap[p] ? s->split_cap[p] * 2 : 64;
+				s->split_v[p] = xreallocarray(s->split_v[p], s->split_cap[p],
+				    sizeof *s->split_v[p]);
+			}
+			s->split_v[p][s->split_n[p]++] = v;
+		}
+	}
+	for (int p = 0; p < s->parts; p++)
+		s->split[p] = (struct sink_part){ s->split_v[p], s->split_n[p] };
+	*out = *in;
+	out->parts = s->split;
+	out->nparts = s->parts;
+	out->text = (struct strbuf)STRBUF_INIT;
+	out->has_text = 0;
+}
+
 int
 sink_deliver(struct sink *s, struct sink_batch *b)
 {
+	struct sink_batch fixed;
+	int rc;
+
 	if (s->failed)
 		return -1;
 	if (b->total == 0 && !(s->desc->flags & SINK_EMPTY))
 		return 0;
+	if (s->parts > 0 && (s->desc->flags & SINK_PER_WORKER) && !(s->desc->flags & SINK_SAMPLE)) {
+		split_batch(s, b, &fixed);
+		rc = deliver(s, &fixed);
+		sink_batch_release(&fixed);
+		return rc;
+	}
+	return deliver(s, b);
+}
+
+static int
+deliver(struct sink *s, struct sink_batch *b)
+{
 	for (;;) {
 		enum sink_result r;
 		char more[48] = "";

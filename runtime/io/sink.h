@@ -138,6 +138,12 @@ struct sink {
 	void *ctx;			/* the descriptor's */
 	char *label;			/* how reports name it: "tcp host:port" */
 	int64_t sample;			/* SINK_SAMPLE: elements a batch shows */
+	/* SINK_EXACTLY_ONCE and SINK_PER_WORKER under a checkpoint: the
+	 * number of parts its batches are split into (by key hash), fixed
+	 * when the checkpoint was created whatever -j is now, so that what
+	 * a store records per part still means the same after a restart.
+	 * 0: no checkpoint, batches come as the executor partitioned them. */
+	int parts;
 	/* the engine's */
 	void **conns;
 	char *opened;			/* [nconns] */
@@ -145,6 +151,10 @@ struct sink {
 	struct retry retry;
 	int failed;			/* it said SINK_ERROR: it is done */
 	char why[512];
+	/* [parts]: a batch split by key (values borrowed) */
+	struct value **split_v;
+	size_t *split_n, *split_cap;
+	struct sink_part *split;
 };
 
 /* ---- the engine (sink.c) ---- */

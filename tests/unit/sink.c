@@ -6,6 +6,8 @@
  * job is told once and the sink gets no more batches; empty batches are
  * given only to sinks that ask for them; the text is made once.
  */
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,7 +164,12 @@ main(void)
 		found += registry_sink(names[i]) != NULL &&
 		    strcmp(registry_sink(names[i])->name, names[i]) == 0;
 	TAP_OK(found == 6, "the registry finds each sink by name");
+#ifdef HAVE_HIREDIS
+	TAP_OK(registry_sink("redis") != NULL, "and redis, built with hiredis");
+#else
 	TAP_OK(registry_sink("redis") == NULL, "and not one this build lacks");
+#endif
+	TAP_OK(registry_sink("postgres") == NULL, "and not one this build lacks");
 	TAP_OK((registry_sink("print")->flags & SINK_EMPTY) &&
 	    !(registry_sink("pipe")->flags & SINK_EMPTY), "print takes empty batches, pipe not");
 	return tap_done();
