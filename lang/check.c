@@ -1788,7 +1788,8 @@ check_stage_shapes(struct checker *c, struct stage *st, struct stage *prev)
 	case OP_JOIN:
 	case OP_LEFTJOIN: {
 		struct shape *t = &shape_any, *k = in, *vv = NULL;
-		if (st->table != NULL && !st->table->is_map && st->table->path == NULL)
+		if (st->table != NULL && !st->table->is_map && st->table->path == NULL &&
+		    st->table->store == NULL)
 			t = d->op == OP_JOIN ? &shape_bool : &shape_any;
 		if (in->kind == SHAPE_TUPLE && in->n == 2) {
 			k = key;
@@ -2044,6 +2045,48 @@ check_pipeline(struct checker *c, struct stmt *stmt, struct pipeline *p)
 
 /* ---- statements ---- */
 
+/* table T = sqlite("PATH", "SELECT ..." [, every=10s]). */
+static void
+check_store_table(struct checker *c, struct table_def *t, struct segment *seg)
+{
+	const char *what[2] = { "the path", "the query" };
+	const char **to[2] = { &t->target, &t->query };
+	int npos = 0;
+
+	t->store = seg->head;
+	t->every_ms = 10000;
+	for (int i = 0; i < seg->nargs; i++) {
+		struct expr *a = seg->args[i];
+		struct cval v;
+		if (a->kind == EXPR_NAMED) {
+			if (strcmp(a->s, "every") != 0) {
+				ERR(c, a->span, "%s has no option '%s' (options: every=)", seg->head, a->s);
+				continue;
+			}
+			v = const_eval(c, a->a, 0);
+			if (v.k == CV_STRING && v.from_param && number_parse_duration(v.s, &v.i) == 0)
+				v.k = CV_DURATION;
+			if (v.k != CV_DURATION || v.i <= 0)
+				ERR(c, a->a->span, "%s's every= needs a duration such as 10s", seg->head);
+			else
+				t->every_ms = v.i;
+			continue;
+		}
+		if (npos >= 2) {
+			ERR(c, a->span, "%s takes 2 arguments, the path and the query", seg->head);
+			return;
+		}
+		v = const_eval(c, a, 0);
+		if (v.k != CV_STRING)
+			ERR(c, a->span, "%s needs a string, %s", seg->head, what[npos]);
+		else
+			*to[npos] = v.s;
+		npos++;
+	}
+	if (npos < 2)
+		ERR(c, seg->span, "%s takes 2 arguments, the path and the query", seg->head);
+}
+
 static void
 check_table(struct checker *c, struct stmt *stmt)
 {
@@ -2055,7 +2098,7 @@ check_table(struct checker *c, struct stmt *stmt)
 	/* Registered even when invalid, so its uses add no more errors. */
 	arena_push(c->a, (void ***)&c->plan->tables, &c->plan->ntables, t);
 	if (stmt->nsegs > 1) {
-		ERR(c, stmt->segs[1]->head_span, "a table is a list or file(\"PATH\"), not a pipeline");
+		ERR(c, stmt->segs[1]->head_span, "a table is a list, file(\"PATH\") or sqlite(...), not a pipeline");
 		return;
 	}
 	if (seg->form == SEG_LIST) {
@@ -2089,8 +2132,10 @@ check_table(struct checker *c, struct stmt *stmt)
 			return;
 		}
 		t->path = v.s;
+	} else if (seg->form == SEG_CALL && strcmp(seg->head, "sqlite") == 0) {
+		check_store_table(c, t, seg);
 	} else {
-		ERR(c, seg->span, "a table is a list [...] or file(\"PATH\")");
+		ERR(c, seg->span, "a table is a list [...], file(\"PATH\") or sqlite(\"PATH\", \"SELECT ...\")");
 		return;
 	}
 }

@@ -428,6 +428,9 @@ explain_settings(struct strbuf *sb, const struct plan *plan)
 		const struct table_def *t = plan->tables[i];
 		if (t->path != NULL)
 			strbuf_addf(sb, "table %s: file \"%s\", reloaded when it changes\n", t->name, t->path);
+		else if (t->store != NULL)
+			strbuf_addf(sb, "table %s: %s \"%s\", read again every %lldms\n", t->name,
+			    t->store, t->target, (long long)t->every_ms);
 		else
 			strbuf_addf(sb, "table %s: %s of %d\n", t->name, t->is_map ? "map" : "set",
 			    t->list->nitems);

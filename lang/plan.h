@@ -93,6 +93,11 @@ struct table_def {
 	const char *path;		/* file("PATH"), or NULL */
 	struct expr *list;		/* [...], or NULL */
 	int is_map;			/* entries are (key, value) pairs */
+	/* A table read from a store, sqlite("PATH", "SELECT ...", every=10s): */
+	const char *store;		/* its kind ("sqlite"), or NULL */
+	const char *target;		/* the database: a path */
+	const char *query;		/* what gives the entries */
+	int64_t every_ms;		/* read again this often */
 };
 
 enum pipeline_kind { PIPELINE_OUTPUT, PIPELINE_LET };

@@ -1,5 +1,5 @@
 /*
- * table.c: lookup tables, from literal lists or files.
+ * table.c: lookup tables, from literal lists, files or stores.
  *
  * A version's entries live in its own arena and keymap, built before any
  * batch sees it and only read afterwards.  A file table's slot remembers
@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "table.h"
+#include "io/registry.h"
 #include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"
 
@@ -44,6 +46,15 @@ struct table_slot {
 	struct file_sig seen;		/* the file as last read or reported */
 	struct file_sig pending;	/* a change seen at the last poll */
 	int have_pending;
+	/* a store table: its reader, on a thread of its own */
+	table_reader_fn reader;
+	pthread_t thread;
+	int started;
+	int stop;			/* under lock: the thread ends */
+	pthread_cond_t wake;
+	int failing;			/* the thread's: its last read failed */
+	char *news;			/* under lock: to say at the next poll */
+	enum table_poll news_kind;
 };
 
 static void
@@ -68,8 +79,8 @@ sig_equal(const struct file_sig *a, const struct file_sig *b)
 	    a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
-static struct table *
-version_new(const char *name)
+struct table *
+table_version_new(const char *name)
 {
 	struct table *t = xcalloc(1, sizeof *t);
 
@@ -98,8 +109,8 @@ table_unref(struct table *t)
 	free(t);
 }
 
-static void
-version_put(struct table *t, struct value key, struct value val)
+void
+table_version_put(struct table *t, struct value key, struct value val)
 {
 	int created;
 	struct kentry *e = keymap_upsert(&t->map, key, value_hash(key), &created);
@@ -230,7 +241,7 @@ load_file(const struct table_def *def, struct file_sig *sig, char **err)
 		    why != NULL ? why : strerror(errno));
 		return NULL;
 	}
-	t = version_new(def->name);
+	t = table_version_new(def->name);
 	while ((len = read_line(f, &line, &cap)) != -1) {
 		const char *tab;
 
@@ -250,11 +261,11 @@ load_file(const struct table_def *def, struct file_sig *sig, char **err)
 		}
 		tab = memchr(line, '\t', (size_t)len);
 		if (tab != NULL) {
-			version_put(t, value_str(line, (size_t)(tab - line)),
+			table_version_put(t, value_str(line, (size_t)(tab - line)),
 			    file_value(t->arena, tab + 1, (size_t)(line + len - tab - 1)));
 			t->is_map = 1;
 		} else
-			version_put(t, value_str(line, (size_t)len), value_bool(1));
+			table_version_put(t, value_str(line, (size_t)len), value_bool(1));
 	}
 	if (ferror(f) || fstat(fileno(f), &st) != 0) {
 		*err = xasprintf("table %s: cannot read %s: %s", def->name, def->path,
@@ -276,7 +287,7 @@ fail:
 static struct table *
 load_list(const struct table_def *def, table_eval_fn eval, void *arg, char **err)
 {
-	struct table *t = version_new(def->name);
+	struct table *t = table_version_new(def->name);
 
 	t->is_map = def->is_map;
 	for (int i = 0; i < def->list->nitems; i++) {
@@ -289,10 +300,89 @@ load_list(const struct table_def *def, table_eval_fn eval, void *arg, char **err
 			return NULL;
 		}
 		if (t->is_map && v.type == VT_TUPLE && v.n == 2)
-			version_put(t, v.u.items[0], value_copy(t->arena, v.u.items[1]));
+			table_version_put(t, v.u.items[0], value_copy(t->arena, v.u.items[1]));
 		else
-			version_put(t, v, value_bool(1));
+			table_version_put(t, v, value_bool(1));
 	}
+	return t;
+}
+
+/* A store table's thread: read the store every `every`, swap in what was
+ * read; keep the old version when a read fails, and say so once. */
+static void *
+store_thread(void *arg)
+{
+	struct table_slot *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct timespec until;
+		struct table *t, *old = NULL;
+		char *err = NULL;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += s->def->every_ms / 1000;
+		until.tv_nsec += (s->def->every_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
+			;
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		t = s->reader(s->def, &err);
+		pthread_mutex_lock(&s->lock);
+		if (t != NULL) {
+			old = s->cur;
+			s->cur = t;
+			if (s->failing) {
+				free(s->news);
+				s->news = xasprintf("table %s: read again (%zu entr%s)", s->def->name,
+				    t->entries, t->entries == 1 ? "y" : "ies");
+				s->news_kind = TABLE_RELOADED;
+			}
+			s->failing = 0;
+		} else if (!s->failing) {
+			free(s->news);
+			s->news = xasprintf("%s; keeping the previous version", err);
+			s->news_kind = TABLE_KEPT;
+			s->failing = 1;
+		}
+		free(err);
+		if (old != NULL) {
+			pthread_mutex_unlock(&s->lock);
+			table_unref(old);
+			pthread_mutex_lock(&s->lock);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static struct table *
+load_store(struct table_slot *s, char **err)
+{
+	struct table *t;
+
+	s->reader = registry_table_reader(s->def->store);
+	if (s->reader == NULL) {
+		*err = xasprintf("table %s: %s is not available in this version", s->def->name,
+		    s->def->store);
+		return NULL;
+	}
+	if ((t = s->reader(s->def, err)) == NULL)
+		return NULL;
+	pthread_cond_init(&s->wake, NULL);
+	if (pthread_create(&s->thread, NULL, store_thread, s) != 0) {
+		*err = xasprintf("table %s: cannot start its reader: %s", s->def->name,
+		    strerror(errno));
+		pthread_cond_destroy(&s->wake);
+		table_unref(t);
+		return NULL;
+	}
+	s->started = 1;
 	return t;
 }
 
@@ -306,7 +396,12 @@ table_slot_new(const struct table_def *def, int index, table_eval_fn eval, void 
 	s->index = index;
 	pthread_mutex_init(&s->lock, NULL);
 	*err = NULL;
-	s->cur = def->list != NULL ? load_list(def, eval, eval_arg, err) : load_file(def, &s->seen, err);
+	if (def->list != NULL)
+		s->cur = load_list(def, eval, eval_arg, err);
+	else if (def->store != NULL)
+		s->cur = load_store(s, err);
+	else
+		s->cur = load_file(def, &s->seen, err);
 	if (s->cur == NULL) {
 		table_slot_free(s);
 		return NULL;
@@ -319,6 +414,15 @@ table_slot_free(struct table_slot *s)
 {
 	if (s == NULL)
 		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = 1;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+		pthread_cond_destroy(&s->wake);
+	}
+	free(s->news);
 	table_unref(s->cur);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -339,7 +443,7 @@ table_slot_index(const struct table_slot *s)
 int
 table_slot_watched(const struct table_slot *s)
 {
-	return s->def->path != NULL;
+	return s->def->path != NULL || s->def->store != NULL;
 }
 
 struct table *
@@ -362,6 +466,17 @@ table_slot_poll(struct table_slot *s, char **msg)
 	char *err = NULL;
 
 	*msg = NULL;
+	if (s->def->store != NULL) {
+		enum table_poll r = TABLE_SAME;
+		pthread_mutex_lock(&s->lock);
+		if (s->news != NULL) {
+			*msg = s->news;
+			r = s->news_kind;
+			s->news = NULL;
+		}
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
 	if (s->def->path == NULL)
 		return TABLE_SAME;
 	if (stat(s->def->path, &st) == 0)

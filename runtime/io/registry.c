@@ -7,6 +7,8 @@
  * is adding that file and one line here (and its arguments to the
  * language's catalog).
  */
+#include "config.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -16,6 +18,13 @@
 #include "lang/catalog.h"
 #include "stdlib/strbuf.h"
 
+/* Connectors of optional libraries (configure --without-...). */
+#ifdef HAVE_SQLITE
+#define SQLITE_SINK(X) X(sqlite)
+#else
+#define SQLITE_SINK(X)
+#endif
+
 #define SINKS(X) \
 	X(print) \
 	X(stdout) \
@@ -23,6 +32,7 @@
 	X(append) \
 	X(tcp) \
 	X(pipe) \
+	SQLITE_SINK(X) \
 	/* the end of the list */
 
 #define SINK_DECLARE(name) extern const struct sink_desc sink_##name;
@@ -55,6 +65,19 @@ sink_registry_replace(const char *name, const struct sink_desc *desc)
 			return old;
 		}
 	}
+	return NULL;
+}
+
+struct table *sqlite_table_read(const struct table_def *, char **err);
+
+table_reader_fn
+registry_table_reader(const char *name)
+{
+#ifdef HAVE_SQLITE
+	if (strcmp(name, "sqlite") == 0)
+		return sqlite_table_read;
+#endif
+	(void)name;
 	return NULL;
 }
 
