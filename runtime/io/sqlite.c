@@ -224,12 +224,11 @@ read_progress(struct sink *s)
 }
 
 static enum sink_result
-sq_open(struct sink *s, int worker, void **conn)
+open_db(struct sink *s)
 {
 	struct sq *q = s->ctx;
 	int rc;
 
-	(void)worker;
 	rc = sqlite3_open_v2(q->path, &q->db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -239,7 +238,6 @@ sq_open(struct sink *s, int worker, void **conn)
 		q->db = NULL;
 		return r;
 	}
-	*conn = q;
 	if (sqlite3_db_readonly(q->db, "main") == 1)
 		return sink_reason(s, SINK_ERROR, "sqlite %s: cannot write: the file is read-only",
 		    q->path);
@@ -250,6 +248,22 @@ sq_open(struct sink *s, int worker, void **conn)
 	if (exec_sql(s, "PRAGMA journal_mode=WAL", "setting WAL mode") != SINK_OK)
 		return db_fail(s, sqlite3_extended_errcode(q->db), "setting WAL mode");
 	return read_progress(s);
+}
+
+static enum sink_result
+sq_open(struct sink *s, int worker, void **conn)
+{
+	struct sq *q = s->ctx;
+	enum sink_result r = open_db(s);
+
+	(void)worker;
+	if (r != SINK_OK) {
+		/* The engine closes a connection only once it opened. */
+		sq_close(s, q);
+		return r;
+	}
+	*conn = q;
+	return SINK_OK;
 }
 
 /* The table's shape, inside the batch's transaction: created from the
