@@ -145,7 +145,7 @@ static const struct op_desc catalog[] = {
 	{ "postgres", ROLE_SINK, OP_POSTGRES, OPF_PAIRS | OPF_EXACTLY | OPF_CALL,
 	  { { "conninfo", ARG_STRING, 1, 0, NULL }, { "table", ARG_STRING, 1, 0, NULL } },
 	  { { NULL, 0, NULL } }, "upserts pairs into TABLE(key, value)" },
-	{ "sqlite", ROLE_SINK, OP_SQLITE, OPF_PAIRS | OPF_EXACTLY | OPF_CALL,
+	{ "sqlite", ROLE_SINK, OP_SINK, OPF_PAIRS | OPF_EXACTLY | OPF_CALL,
 	  { { "path", ARG_STRING, 1, 0, NULL }, { "table", ARG_STRING, 1, 0, NULL } },
 	  { { NULL, 0, NULL } }, "upserts pairs into an SQLite table" },
 	{ "kafka", ROLE_SINK, OP_KAFKA_OUT, OPF_CALL,

@@ -2048,6 +2048,53 @@ check_pipeline(struct checker *c, struct stmt *stmt, struct pipeline *p)
 
 /* ---- statements ---- */
 
+/* table T = sqlite("PATH", "SELECT ..." [, every=10s]) or
+ * redis("URL", "KEY" [, every=10s]). */
+static void
+check_store_table(struct checker *c, struct table_def *t, struct segment *seg)
+{
+	int redis = strcmp(seg->head, "redis") == 0;
+	const char *what[2] = { redis ? "the URL" : "the path", redis ? "the KEY" : "the query" };
+	const char **to[2] = { &t->target, &t->query };
+	int npos = 0;
+
+	t->store = seg->head;
+	t->every_ms = 10000;
+	for (int i = 0; i < seg->nargs; i++) {
+		struct expr *a = seg->args[i];
+		struct cval v;
+		if (a->kind == EXPR_NAMED) {
+			if (strcmp(a->s, "every") != 0) {
+				ERR(c, a->span, "%s has no option '%s' (options: every=)", seg->head, a->s);
+				continue;
+			}
+			v = const_eval(c, a->a, 0);
+			if (v.k == CV_STRING && v.from_param && number_parse_duration(v.s, &v.i) == 0)
+				v.k = CV_DURATION;
+			if (v.k != CV_DURATION || v.i <= 0)
+				ERR(c, a->a->span, "%s's every= needs a duration such as 10s", seg->head);
+			else
+				t->every_ms = v.i;
+			continue;
+		}
+		if (npos >= 2) {
+			ERR(c, a->span, "%s takes 2 arguments, %s and %s", seg->head, what[0], what[1]);
+			return;
+		}
+		v = const_eval(c, a, 0);
+		/* the source line under a message never shows a password */
+		if (v.k == CV_STRING && plan_string_secret(v.s))
+			diags_hide(c->d, a->span);
+		if (v.k != CV_STRING)
+			ERR(c, a->span, "%s needs a string, %s", seg->head, what[npos]);
+		else
+			*to[npos] = v.s;
+		npos++;
+	}
+	if (npos < 2)
+		ERR(c, seg->span, "%s takes 2 arguments, %s and %s", seg->head, what[0], what[1]);
+}
+
 static void
 check_table(struct checker *c, struct stmt *stmt)
 {
@@ -2059,7 +2106,7 @@ check_table(struct checker *c, struct stmt *stmt)
 	/* Registered even when invalid, so its uses add no more errors. */
 	arena_push(c->a, (void ***)&c->plan->tables, &c->plan->ntables, t);
 	if (stmt->nsegs > 1) {
-		ERR(c, stmt->segs[1]->head_span, "a table is a list or file(\"PATH\"), not a pipeline");
+		ERR(c, stmt->segs[1]->head_span, "a table is a list, file(\"PATH\"), sqlite(...) or redis(...), not a pipeline");
 		return;
 	}
 	if (seg->form == SEG_LIST) {
@@ -2093,44 +2140,11 @@ check_table(struct checker *c, struct stmt *stmt)
 			return;
 		}
 		t->path = v.s;
-	} else if (seg->form == SEG_CALL && strcmp(seg->head, "redis") == 0) {
-		int pos = 0;
-		t->every = 10000;
-		for (int i = 0; i < seg->nargs; i++) {
-			struct expr *a = seg->args[i];
-			struct cval v;
-			if (a->kind == EXPR_NAMED) {
-				if (strcmp(a->s, "every") != 0) {
-					ERR(c, a->span, "redis takes every= here, not %s=", a->s);
-					return;
-				}
-				v = const_eval(c, a->a, 0);
-				if (v.k != CV_DURATION || v.i <= 0) {
-					ERR(c, a->a->span, "every= needs a duration such as 10s");
-					return;
-				}
-				t->every = v.i;
-				continue;
-			}
-			v = const_eval(c, a, 0);
-			if (v.k == CV_STRING && plan_string_secret(v.s))
-				diags_hide(c->d, a->span);
-			if (v.k != CV_STRING || pos >= 2) {
-				ERR(c, a->span, "redis takes two strings, the URL and the KEY, and every=");
-				return;
-			}
-			if (pos++ == 0)
-				t->url = v.s;
-			else
-				t->key = v.s;
-		}
-		if (pos != 2) {
-			ERR(c, seg->span, "redis takes two strings, the URL and the KEY, and every=");
-			return;
-		}
-		t->store = "redis";
+	} else if (seg->form == SEG_CALL &&
+	    (strcmp(seg->head, "sqlite") == 0 || strcmp(seg->head, "redis") == 0)) {
+		check_store_table(c, t, seg);
 	} else {
-		ERR(c, seg->span, "a table is a list [...] or file(\"PATH\")");
+		ERR(c, seg->span, "a table is a list [...], file(\"PATH\"), sqlite(\"PATH\", \"SELECT ...\") or redis(\"URL\", \"KEY\")");
 		return;
 	}
 }

@@ -430,11 +430,11 @@ explain_settings(struct strbuf *sb, const struct plan *plan)
 			strbuf_addf(sb, "table %s: file \"%s\", reloaded when it changes\n", t->name, t->path);
 		else if (t->store != NULL) {
 			char every[32];
-			number_format_duration(every, sizeof every, t->every);
+			number_format_duration(every, sizeof every, t->every_ms);
 			strbuf_addf(sb, "table %s: %s(", t->name, t->store);
-			plan_print_scrubbed(sb, t->url);
+			plan_print_scrubbed(sb, t->target);
 			strbuf_adds(sb, ", ");
-			plan_print_scrubbed(sb, t->key);
+			plan_print_scrubbed(sb, t->query);
 			strbuf_addf(sb, "), read again every %s\n", every);
 		} else
 			strbuf_addf(sb, "table %s: %s of %d\n", t->name, t->is_map ? "map" : "set",

@@ -91,11 +91,14 @@ struct table_def {
 	const char *name;
 	struct span span;
 	const char *path;		/* file("PATH"), or NULL */
-	const char *store;		/* "redis": read from a store, or NULL */
-	const char *url, *key;		/* ... redis("URL", "KEY") */
-	int64_t every;			/* ... read again every this many ms */
 	struct expr *list;		/* [...], or NULL */
 	int is_map;			/* entries are (key, value) pairs */
+	/* A table read from a store, sqlite("PATH", "SELECT ...", every=10s)
+	 * or redis("URL", "KEY", every=10s): */
+	const char *store;		/* its kind ("sqlite", "redis"), or NULL */
+	const char *target;		/* the database: a path, a URL */
+	const char *query;		/* what gives the entries: a query, a key */
+	int64_t every_ms;		/* read again this often */
 };
 
 enum pipeline_kind { PIPELINE_OUTPUT, PIPELINE_LET };

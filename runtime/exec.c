@@ -275,6 +275,13 @@ exec_new(struct plan *plan, const struct job_options *opt, struct workers *w,
 		struct table_slot *t;
 		for (int k = 0; plan->tables[i]->list != NULL && k < plan->tables[i]->list->nitems; k++)
 			eval_prepare(plan->tables[i]->list->items[k], opt, NULL, NULL);
+		if (plan->tables[i]->store != NULL && registry_table_reader(plan->tables[i]->store) == NULL) {
+			snprintf(table_msg, sizeof table_msg, "table %s: %s is not available in this version yet",
+			    plan->tables[i]->name, plan->tables[i]->store);
+			*err = table_msg;
+			*why = EXEC_UNSUPPORTED;
+			goto fail;
+		}
 		t = table_slot_new(plan->tables[i], x->ntables, eval_entry, &ev, &terr);
 		if (t == NULL) {
 			snprintf(table_msg, sizeof table_msg, "%s", terr);

@@ -1,5 +1,5 @@
 /*
- * table.c: lookup tables, from literal lists or files.
+ * table.c: lookup tables, from literal lists, files or stores.
  *
  * A version's entries live in its own arena and keymap, built before any
  * batch sees it and only read afterwards.  A file table's slot remembers
@@ -13,15 +13,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "table.h"
+#include "io/registry.h"
 #include "stdlib/arena.h"
 #include "stdlib/xmalloc.h"
 
@@ -46,12 +46,15 @@ struct table_slot {
 	struct file_sig seen;		/* the file as last read or reported */
 	struct file_sig pending;	/* a change seen at the last poll */
 	int have_pending;
-	/* a store's table: read again every def->every ms by its own thread,
-	 * off the loop's; what to report waits in msg for the next poll */
-	pthread_t reader;
-	int has_reader, stop, failing, msg_kept;
-	pthread_cond_t wake;		/* under lock */
-	char *msg;
+	/* a store table: its reader, on a thread of its own */
+	table_reader_fn reader;
+	pthread_t thread;
+	int started;
+	int stop;			/* under lock: the thread ends */
+	pthread_cond_t wake;
+	int failing;			/* the thread's: its last read failed */
+	char *news;			/* under lock: to say at the next poll */
+	enum table_poll news_kind;
 };
 
 static void
@@ -76,8 +79,8 @@ sig_equal(const struct file_sig *a, const struct file_sig *b)
 	    a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
-static struct table *
-version_new(const char *name)
+struct table *
+table_version_new(const char *name)
 {
 	struct table *t = xcalloc(1, sizeof *t);
 
@@ -106,8 +109,8 @@ table_unref(struct table *t)
 	free(t);
 }
 
-static void
-version_put(struct table *t, struct value key, struct value val)
+void
+table_version_put(struct table *t, struct value key, struct value val)
 {
 	int created;
 	struct kentry *e = keymap_upsert(&t->map, key, value_hash(key), &created);
@@ -117,9 +120,10 @@ version_put(struct table *t, struct value key, struct value val)
 		t->entries++;
 }
 
-/* A value from a table file: a number when the text reads as one. */
-static struct value
-file_value(struct arena *a, const char *s, size_t n)
+/* A value from a table file or a store's text: a number when the text
+ * reads as one. */
+struct value
+table_text_value(struct arena *a, const char *s, size_t n)
 {
 	char *end;
 
@@ -238,7 +242,7 @@ load_file(const struct table_def *def, struct file_sig *sig, char **err)
 		    why != NULL ? why : strerror(errno));
 		return NULL;
 	}
-	t = version_new(def->name);
+	t = table_version_new(def->name);
 	while ((len = read_line(f, &line, &cap)) != -1) {
 		const char *tab;
 
@@ -258,11 +262,11 @@ load_file(const struct table_def *def, struct file_sig *sig, char **err)
 		}
 		tab = memchr(line, '\t', (size_t)len);
 		if (tab != NULL) {
-			version_put(t, value_str(line, (size_t)(tab - line)),
-			    file_value(t->arena, tab + 1, (size_t)(line + len - tab - 1)));
+			table_version_put(t, value_str(line, (size_t)(tab - line)),
+			    table_text_value(t->arena, tab + 1, (size_t)(line + len - tab - 1)));
 			t->is_map = 1;
 		} else
-			version_put(t, value_str(line, (size_t)len), value_bool(1));
+			table_version_put(t, value_str(line, (size_t)len), value_bool(1));
 	}
 	if (ferror(f) || fstat(fileno(f), &st) != 0) {
 		*err = xasprintf("table %s: cannot read %s: %s", def->name, def->path,
@@ -280,95 +284,11 @@ fail:
 	return NULL;
 }
 
-static void
-store_put(void *arg, const char *key, size_t keylen, const char *val, size_t vallen)
-{
-	struct table *t = arg;
-	struct value k = value_str_copy(t->arena, key, keylen);
-
-	if (val == NULL)
-		version_put(t, k, value_bool(1));
-	else {
-		version_put(t, k, file_value(t->arena, val, vallen));
-		t->is_map = 1;
-	}
-}
-
-/* A store's table, read whole (SPEC 2.5): a set gives keys, a hash keys
- * and values (a value that reads as a number is one). */
-static struct table *
-load_store(const struct table_def *def, char **err)
-{
-	struct table *t = version_new(def->name);
-	char *why = NULL;
-
-#ifdef HAVE_HIREDIS
-	if (redis_read_table(def->url, def->key, store_put, t, &why) == 0)
-		return t;
-#else
-	(void)store_put;
-	why = xstrdup("redis tables are not available in this version");
-#endif
-	*err = xasprintf("table %s: %s", def->name, why);
-	free(why);
-	table_unref(t);
-	return NULL;
-}
-
-static void *
-store_reader(void *arg)
-{
-	struct table_slot *s = arg;
-
-	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += s->def->every / 1000;
-		until.tv_nsec += (s->def->every % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
-			;
-		if (s->stop)
-			break;
-		pthread_mutex_unlock(&s->lock);
-		char *err = NULL;
-		struct table *t = load_store(s->def, &err), *old = NULL;
-		pthread_mutex_lock(&s->lock);
-		if (t != NULL) {
-			old = s->cur;
-			s->cur = t;
-			if (s->failing) {
-				free(s->msg);
-				s->msg = xasprintf("table %s: read again (%zu entr%s)", s->def->name,
-				    t->entries, t->entries == 1 ? "y" : "ies");
-				s->msg_kept = 0;
-			}
-			s->failing = 0;
-		} else if (!s->failing) {
-			/* said once, until a read works again */
-			free(s->msg);
-			s->msg = xasprintf("%s; keeping the previous version", err);
-			s->msg_kept = 1;
-			s->failing = 1;
-		}
-		free(err);
-		pthread_mutex_unlock(&s->lock);
-		table_unref(old);
-		pthread_mutex_lock(&s->lock);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
 /* A literal list, its entries evaluated once. */
 static struct table *
 load_list(const struct table_def *def, table_eval_fn eval, void *arg, char **err)
 {
-	struct table *t = version_new(def->name);
+	struct table *t = table_version_new(def->name);
 
 	t->is_map = def->is_map;
 	for (int i = 0; i < def->list->nitems; i++) {
@@ -381,10 +301,89 @@ load_list(const struct table_def *def, table_eval_fn eval, void *arg, char **err
 			return NULL;
 		}
 		if (t->is_map && v.type == VT_TUPLE && v.n == 2)
-			version_put(t, v.u.items[0], value_copy(t->arena, v.u.items[1]));
+			table_version_put(t, v.u.items[0], value_copy(t->arena, v.u.items[1]));
 		else
-			version_put(t, v, value_bool(1));
+			table_version_put(t, v, value_bool(1));
 	}
+	return t;
+}
+
+/* A store table's thread: read the store every `every`, swap in what was
+ * read; keep the old version when a read fails, and say so once. */
+static void *
+store_thread(void *arg)
+{
+	struct table_slot *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct timespec until;
+		struct table *t, *old = NULL;
+		char *err = NULL;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += s->def->every_ms / 1000;
+		until.tv_nsec += (s->def->every_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (!s->stop && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
+			;
+		if (s->stop)
+			break;
+		pthread_mutex_unlock(&s->lock);
+		t = s->reader(s->def, &err);
+		pthread_mutex_lock(&s->lock);
+		if (t != NULL) {
+			old = s->cur;
+			s->cur = t;
+			if (s->failing) {
+				free(s->news);
+				s->news = xasprintf("table %s: read again (%zu entr%s)", s->def->name,
+				    t->entries, t->entries == 1 ? "y" : "ies");
+				s->news_kind = TABLE_RELOADED;
+			}
+			s->failing = 0;
+		} else if (!s->failing) {
+			free(s->news);
+			s->news = xasprintf("%s; keeping the previous version", err);
+			s->news_kind = TABLE_KEPT;
+			s->failing = 1;
+		}
+		free(err);
+		if (old != NULL) {
+			pthread_mutex_unlock(&s->lock);
+			table_unref(old);
+			pthread_mutex_lock(&s->lock);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static struct table *
+load_store(struct table_slot *s, char **err)
+{
+	struct table *t;
+
+	s->reader = registry_table_reader(s->def->store);
+	if (s->reader == NULL) {
+		*err = xasprintf("table %s: %s is not available in this version", s->def->name,
+		    s->def->store);
+		return NULL;
+	}
+	if ((t = s->reader(s->def, err)) == NULL)
+		return NULL;
+	pthread_cond_init(&s->wake, NULL);
+	if (pthread_create(&s->thread, NULL, store_thread, s) != 0) {
+		*err = xasprintf("table %s: cannot start its reader: %s", s->def->name,
+		    strerror(errno));
+		pthread_cond_destroy(&s->wake);
+		table_unref(t);
+		return NULL;
+	}
+	s->started = 1;
 	return t;
 }
 
@@ -398,16 +397,16 @@ table_slot_new(const struct table_def *def, int index, table_eval_fn eval, void 
 	s->index = index;
 	pthread_mutex_init(&s->lock, NULL);
 	*err = NULL;
-	pthread_cond_init(&s->wake, NULL);
-	s->cur = def->list != NULL ? load_list(def, eval, eval_arg, err) :
-	    def->store != NULL ? load_store(def, err) : load_file(def, &s->seen, err);
+	if (def->list != NULL)
+		s->cur = load_list(def, eval, eval_arg, err);
+	else if (def->store != NULL)
+		s->cur = load_store(s, err);
+	else
+		s->cur = load_file(def, &s->seen, err);
 	if (s->cur == NULL) {
 		table_slot_free(s);
 		return NULL;
 	}
-	if (def->store != NULL && def->every > 0 &&
-	    pthread_create(&s->reader, NULL, store_reader, s) == 0)
-		s->has_reader = 1;
 	return s;
 }
 
@@ -416,15 +415,15 @@ table_slot_free(struct table_slot *s)
 {
 	if (s == NULL)
 		return;
-	if (s->has_reader) {
+	if (s->started) {
 		pthread_mutex_lock(&s->lock);
 		s->stop = 1;
 		pthread_cond_signal(&s->wake);
 		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->reader, NULL);
+		pthread_join(s->thread, NULL);
+		pthread_cond_destroy(&s->wake);
 	}
-	free(s->msg);
-	pthread_cond_destroy(&s->wake);
+	free(s->news);
 	table_unref(s->cur);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -471,10 +470,10 @@ table_slot_poll(struct table_slot *s, char **msg)
 	if (s->def->store != NULL) {
 		enum table_poll r = TABLE_SAME;
 		pthread_mutex_lock(&s->lock);
-		if (s->msg != NULL) {
-			*msg = s->msg;
-			s->msg = NULL;
-			r = s->msg_kept ? TABLE_KEPT : TABLE_RELOADED;
+		if (s->news != NULL) {
+			*msg = s->news;
+			r = s->news_kind;
+			s->news = NULL;
 		}
 		pthread_mutex_unlock(&s->lock);
 		return r;

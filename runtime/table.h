@@ -38,6 +38,14 @@ struct table {
 struct table *table_ref(struct table *);
 void table_unref(struct table *);
 
+/* For readers of stores (registry.h): an empty version of table name,
+ * and an entry put in it (key and val in its arena, t->arena). */
+struct table *table_version_new(const char *name);
+void table_version_put(struct table *, struct value key, struct value val);
+/* Text as a table file's value is read: a number when it reads as one,
+ * else a string copied into a. */
+struct value table_text_value(struct arena *a, const char *s, size_t n);
+
 /* Is key in t?  When val is not NULL, *val gets its value (true in a set). */
 int table_get(const struct table *, struct value key, struct value *val);
 
@@ -57,17 +65,11 @@ void table_slot_free(struct table_slot *);
 const char *table_slot_name(const struct table_slot *);
 /* Where the slot's versions are found in a batch's array of them. */
 int table_slot_index(const struct table_slot *);
-/* Is this a file table, to be watched? */
+/* Is this a file or store table, to be watched (table_slot_poll)? */
 int table_slot_watched(const struct table_slot *);
 
 /* A reference to the version new batches get.  Any thread. */
 struct table *table_slot_current(struct table_slot *);
-
-/* Read a Redis set (value NULL) or hash from url into put, one entry a
- * call (runtime/io/redis.c, in a build with hiredis); -1 with *err. */
-typedef void (*redis_entry_fn)(void *arg, const char *key, size_t keylen, const char *val,
-    size_t vallen);
-int redis_read_table(const char *url, const char *key, redis_entry_fn put, void *arg, char **err);
 
 enum table_poll {
 	TABLE_SAME,		/* nothing to do */
@@ -85,5 +87,12 @@ enum table_poll {
  * file, for TABLE_RELOADED and TABLE_KEPT; NULL otherwise.
  */
 enum table_poll table_slot_poll(struct table_slot *, char **msg);
+/*
+ * A store table (sqlite(...), redis(...)) is read again every `every` by a thread of
+ * its own, off the event loop, and swapped in whole; table_slot_poll then
+ * gives what happened that is worth saying: a failed read (once, until a
+ * read works again: TABLE_KEPT) and the read that works after it
+ * (TABLE_RELOADED).  Reads that work in a row are not said.
+ */
 
 #endif

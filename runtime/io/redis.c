@@ -655,25 +655,30 @@ const struct sink_desc sink_redis = {
 
 /* ---- tables: table NAME = redis("URL", "KEY" [, every=10s]) ---- */
 
-int
-redis_read_table(const char *url, const char *key, redis_entry_fn put, void *arg, char **err)
+/* A set's members (a set of keys) or a hash's fields and values (a value
+ * that reads as a number is one), whole, into a new version (registry.h). */
+struct table *redis_table_read(const struct table_def *, char **err);
+
+struct table *
+redis_table_read(const struct table_def *def, char **err)
 {
+	const char *url = def->target, *key = def->query;
+	struct table *t = NULL;
 	struct redis r = { 0 };
 	struct timeval tv = { REDIS_CONNECT_TIMEOUT_S, 0 };
 	char why[256];
 	char *clean = scrubbed(url);
 	redisContext *c = NULL;
 	redisReply *reply = NULL;
-	int rc = -1;
 
 	if (parse_url(&r, url, why, sizeof why) != 0) {
-		*err = xasprintf("redis %s: %s", clean, why);
+		*err = xasprintf("table %s: redis %s: %s", def->name, clean, why);
 		goto out;
 	}
 	c = r.host != NULL ? redisConnectWithTimeout(r.host, r.port, tv) :
 	    redisConnectUnixWithTimeout(r.path, tv);
 	if (c == NULL || c->err) {
-		*err = xasprintf("redis %s: cannot connect: %s", clean,
+		*err = xasprintf("table %s: redis %s: cannot connect: %s", def->name, clean,
 		    c != NULL ? c->errstr : "out of memory");
 		goto out;
 	}
@@ -699,25 +704,31 @@ redis_read_table(const char *url, const char *key, redis_entry_fn put, void *arg
 		goto fail;
 	int hash = strcmp(reply->str, "hash") == 0;
 	if (!hash && strcmp(reply->str, "set") != 0 && strcmp(reply->str, "none") != 0) {
-		*err = xasprintf("redis %s: the key \"%s\" holds a %s, not a set or a hash", clean, key,
-		    reply->str);
+		*err = xasprintf("table %s: redis %s: the key \"%s\" holds a %s, not a set or a hash",
+		    def->name, clean, key, reply->str);
 		goto out;
 	}
 	freeReplyObject(reply);
 	reply = redisCommand(c, hash ? "HGETALL %s" : "SMEMBERS %s", key);
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		goto fail;
+	t = table_version_new(def->name);
 	if (reply->type == REDIS_REPLY_ARRAY) {
 		size_t step = hash ? 2 : 1;
 		for (size_t i = 0; i + step <= reply->elements; i += step) {
 			redisReply *k = reply->element[i], *v = hash ? reply->element[i + 1] : NULL;
-			put(arg, k->str, k->len, v != NULL ? v->str : NULL, v != NULL ? v->len : 0);
+			struct value kv = value_str_copy(t->arena, k->str, k->len);
+			if (v == NULL)
+				table_version_put(t, kv, value_bool(1));
+			else {
+				table_version_put(t, kv, table_text_value(t->arena, v->str, v->len));
+				t->is_map = 1;
+			}
 		}
 	}
-	rc = 0;
 	goto out;
 fail:
-	*err = xasprintf("redis %s: %s", clean,
+	*err = xasprintf("table %s: redis %s: %s", def->name, clean,
 	    reply != NULL ? reply->str : c->errstr[0] != '\0' ? c->errstr : "connection lost");
 out:
 	if (reply != NULL)
@@ -729,5 +740,5 @@ out:
 	free(r.path);
 	free(r.user);
 	free(r.password);
-	return rc;
+	return t;
 }

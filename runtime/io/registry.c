@@ -18,6 +18,18 @@
 #include "lang/catalog.h"
 #include "stdlib/strbuf.h"
 
+/* Connectors of optional libraries (configure --without-...). */
+#ifdef HAVE_HIREDIS
+#define REDIS_SINK(X) X(redis)
+#else
+#define REDIS_SINK(X)
+#endif
+#ifdef HAVE_SQLITE
+#define SQLITE_SINK(X) X(sqlite)
+#else
+#define SQLITE_SINK(X)
+#endif
+
 #define SINKS(X) \
 	X(print) \
 	X(stdout) \
@@ -25,14 +37,9 @@
 	X(append) \
 	X(tcp) \
 	X(pipe) \
-	REDIS(X) \
+	REDIS_SINK(X) \
+	SQLITE_SINK(X) \
 	/* the end of the list */
-
-#ifdef HAVE_HIREDIS
-#define REDIS(X) X(redis)
-#else
-#define REDIS(X)
-#endif
 
 #define SINK_DECLARE(name) extern const struct sink_desc sink_##name;
 #define SINK_ENTRY(name) { #name, &sink_##name },
@@ -64,6 +71,24 @@ sink_registry_replace(const char *name, const struct sink_desc *desc)
 			return old;
 		}
 	}
+	return NULL;
+}
+
+struct table *redis_table_read(const struct table_def *, char **err);
+struct table *sqlite_table_read(const struct table_def *, char **err);
+
+table_reader_fn
+registry_table_reader(const char *name)
+{
+#ifdef HAVE_HIREDIS
+	if (strcmp(name, "redis") == 0)
+		return redis_table_read;
+#endif
+#ifdef HAVE_SQLITE
+	if (strcmp(name, "sqlite") == 0)
+		return sqlite_table_read;
+#endif
+	(void)name;
 	return NULL;
 }
 

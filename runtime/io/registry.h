@@ -18,6 +18,16 @@ const struct sink_desc *registry_sink(const char *name);
  * job finds it under name. */
 const struct sink_desc *sink_registry_replace(const char *name, const struct sink_desc *desc);
 
+struct table;
+struct table_def;
+
+/* Reads a table from a store, whole: a new version (table.h), or NULL and
+ * a malloc'd message in *err. */
+typedef struct table *(*table_reader_fn)(const struct table_def *, char **err);
+/* The reader of tables from the store called name ("sqlite", "redis"), or NULL:
+ * this build cannot read them. */
+table_reader_fn registry_table_reader(const char *name);
+
 struct op_desc;
 struct source_desc;
 
