@@ -19,7 +19,13 @@ redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$w
     --daemonize no --logfile "$work/redis.log" </dev/null >/dev/null 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+# Wait for the server to answer (at most 5 s), or give up.
+up=0
+for _ in $(seq 100); do
+	redis-cli -p "$port" ping >/dev/null 2>&1 && { up=1; break; }
+	sleep 0.05 # pacing: how often the server is asked
+done
+[ "$up" -eq 1 ] || { echo "redis.sh: redis-server did not start on port $port" >&2; exit 1; }
 cli=(redis-cli -p "$port")
 
 now() { date +%s.%N; }
