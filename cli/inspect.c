@@ -26,7 +26,7 @@
 /* What SCRIPT makes of the checkpoint's stages. */
 struct match {
 	int nnew;
-	const struct node **nodes;
+	char **defs;		/* the script's stateful stages, as text */
 	int *new_to_old;
 	int *old_used;
 	char *errors;		/* the refusal, as a start would print it */
@@ -63,12 +63,28 @@ json_str(struct strbuf *sb, const char *s, size_t n)
 }
 
 static void
+json_cstr(struct strbuf *sb, const char *s)
+{
+	json_str(sb, s, strlen(s));
+}
+
+/* The start of item i of a list of {"id": ..., "kind": ...} objects. */
+static void
+json_entry(struct strbuf *sb, size_t i, const char *id, const char *kind)
+{
+	strbuf_adds(sb, i > 0 ? ", {\"id\": " : "{\"id\": ");
+	json_cstr(sb, id);
+	strbuf_adds(sb, ", \"kind\": ");
+	json_cstr(sb, kind);
+}
+
+static void
 json_key(struct strbuf *sb, const char *key, int *first)
 {
 	if (!*first)
 		strbuf_adds(sb, ", ");
 	*first = 0;
-	json_str(sb, key, strlen(key));
+	json_cstr(sb, key);
 	strbuf_adds(sb, ": ");
 }
 
@@ -80,6 +96,7 @@ match_script(const struct ckpt_manifest *m, const char *name, const char *text, 
 	struct diags *d = diags_new(name, text, len);
 	struct plan *plan = plan_compile(text, len, jo, d);
 	const char **ids, **defs;
+	const struct node **nodes;
 	int rc;
 
 	if (plan == NULL) {
@@ -96,8 +113,8 @@ match_script(const struct ckpt_manifest *m, const char *name, const char *text, 
 		defs[i] = m->stages[i].definition;
 	}
 	mt->nnew = plan_stateful_nodes(plan, NULL, 0);
-	mt->nodes = xcalloc((size_t)mt->nnew + 1, sizeof *mt->nodes);
-	plan_stateful_nodes(plan, mt->nodes, mt->nnew);
+	nodes = xcalloc((size_t)mt->nnew + 1, sizeof *nodes);
+	plan_stateful_nodes(plan, nodes, mt->nnew);
 	mt->new_to_old = xcalloc((size_t)mt->nnew + 1, sizeof *mt->new_to_old);
 	mt->old_used = xcalloc(m->nstages + 1, sizeof *mt->old_used);
 	rc = plan_match_stages(plan, ids, defs, (int)m->nstages, mt->new_to_old, d);
@@ -107,8 +124,10 @@ match_script(const struct ckpt_manifest *m, const char *name, const char *text, 
 		if (mt->new_to_old[i] >= 0)
 			mt->old_used[mt->new_to_old[i]] = 1;
 	/* The stages' texts, for the listing, before the plan goes. */
+	mt->defs = xcalloc((size_t)mt->nnew + 1, sizeof *mt->defs);
 	for (int i = 0; i < mt->nnew; i++)
-		mt->nodes[i] = (const struct node *)plan_stage_def(plan, mt->nodes[i]);
+		mt->defs[i] = plan_stage_def(plan, nodes[i]);
+	free(nodes);
 	free(ids);
 	free(defs);
 	plan_free(plan);
@@ -181,7 +200,7 @@ print_text(const char *dir, const struct ckpt_manifest *m, const struct match *m
 	strbuf_addf(sb, "the script's stateful stages: %d\n", mt->nnew);
 	for (int i = 0; i < mt->nnew; i++) {
 		int o = mt->new_to_old[i];
-		strbuf_addf(sb, "  %s: %s\n", (const char *)mt->nodes[i],
+		strbuf_addf(sb, "  %s: %s\n", mt->defs[i],
 		    o >= 0 ? "matches the checkpoint's, keeps its state" :
 		    "new, starts empty");
 	}
@@ -199,13 +218,13 @@ print_json(const char *dir, const struct ckpt_manifest *m, const struct match *m
 
 	strbuf_adds(sb, "{");
 	json_key(sb, "directory", &first);
-	json_str(sb, dir, strlen(dir));
+	json_cstr(sb, dir);
 	json_key(sb, "format", &first);
 	strbuf_addf(sb, "%llu", (unsigned long long)m->version);
 	json_key(sb, "written_ms", &first);
 	strbuf_addf(sb, "%lld", (long long)m->written_ms);
 	json_key(sb, "fingerprint", &first);
-	json_str(sb, m->fingerprint, strlen(m->fingerprint));
+	json_cstr(sb, m->fingerprint);
 	json_key(sb, "script", &first);
 	json_str(sb, m->script.data != NULL ? m->script.data : "", m->script.len);
 	json_key(sb, "batch_ms", &first);
@@ -223,13 +242,13 @@ print_json(const char *dir, const struct ckpt_manifest *m, const struct match *m
 		int f = 1;
 		strbuf_adds(sb, i > 0 ? ", {" : "{");
 		json_key(sb, "id", &f);
-		json_str(sb, st->id, strlen(st->id));
+		json_cstr(sb, st->id);
 		json_key(sb, "definition", &f);
-		json_str(sb, st->definition, strlen(st->definition));
+		json_cstr(sb, st->definition);
 		json_key(sb, "kind", &f);
-		json_str(sb, st->kind, strlen(st->kind));
+		json_cstr(sb, st->kind);
 		json_key(sb, "location", &f);
-		json_str(sb, st->location, strlen(st->location));
+		json_cstr(sb, st->location);
 		json_key(sb, "keys", &f);
 		strbuf_addf(sb, "%llu", (unsigned long long)st->keys);
 		json_key(sb, "bytes", &f);
@@ -242,7 +261,7 @@ print_json(const char *dir, const struct ckpt_manifest *m, const struct match *m
 		for (size_t k = 0; k < st->nfiles; k++) {
 			if (k > 0)
 				strbuf_adds(sb, ", ");
-			json_str(sb, st->files[k], strlen(st->files[k]));
+			json_cstr(sb, st->files[k]);
 		}
 		strbuf_adds(sb, "]");
 		if (mt != NULL) {
@@ -255,30 +274,22 @@ print_json(const char *dir, const struct ckpt_manifest *m, const struct match *m
 	json_key(sb, "sources", &first);
 	strbuf_adds(sb, "[");
 	for (size_t i = 0; i < m->nsources; i++) {
-		strbuf_adds(sb, i > 0 ? ", {\"id\": " : "{\"id\": ");
-		json_str(sb, m->sources[i].id, strlen(m->sources[i].id));
-		strbuf_adds(sb, ", \"kind\": ");
-		json_str(sb, m->sources[i].kind, strlen(m->sources[i].kind));
-		strbuf_addf(sb, ", \"position_bytes\": %zu", m->sources[i].position.len);
-		{
-			struct strbuf w = STRBUF_INIT;
-			if (source_describe(m->sources[i].kind, m->sources[i].position.data,
-			    m->sources[i].position.len, &w) == 0) {
-				strbuf_adds(sb, ", \"position\": ");
-				json_str(sb, w.data, w.len);
-			}
-			strbuf_release(&w);
+		const struct ckpt_source_rec *sr = &m->sources[i];
+		struct strbuf w = STRBUF_INIT;
+		json_entry(sb, i, sr->id, sr->kind);
+		strbuf_addf(sb, ", \"position_bytes\": %zu", sr->position.len);
+		if (source_describe(sr->kind, sr->position.data, sr->position.len, &w) == 0) {
+			strbuf_adds(sb, ", \"position\": ");
+			json_str(sb, w.data, w.len);
 		}
+		strbuf_release(&w);
 		strbuf_adds(sb, "}");
 	}
 	strbuf_adds(sb, "]");
 	json_key(sb, "sinks", &first);
 	strbuf_adds(sb, "[");
 	for (size_t i = 0; i < m->nsinks; i++) {
-		strbuf_adds(sb, i > 0 ? ", {\"id\": " : "{\"id\": ");
-		json_str(sb, m->sinks[i].id, strlen(m->sinks[i].id));
-		strbuf_adds(sb, ", \"kind\": ");
-		json_str(sb, m->sinks[i].kind, strlen(m->sinks[i].kind));
+		json_entry(sb, i, m->sinks[i].id, m->sinks[i].kind);
 		strbuf_addf(sb, ", \"progress_bytes\": %zu}", m->sinks[i].progress.len);
 	}
 	strbuf_adds(sb, "]");
@@ -286,13 +297,13 @@ print_json(const char *dir, const struct ckpt_manifest *m, const struct match *m
 		json_key(sb, "script_stages", &first);
 		strbuf_adds(sb, "[");
 		for (int i = 0; i < mt->nnew; i++) {
-			const char *def = (const char *)mt->nodes[i];
+			const char *def = mt->defs[i];
 			int o = mt->new_to_old[i];
 			strbuf_adds(sb, i > 0 ? ", {\"definition\": " : "{\"definition\": ");
-			json_str(sb, def, strlen(def));
+			json_cstr(sb, def);
 			strbuf_adds(sb, ", \"matches\": ");
 			if (o >= 0)
-				json_str(sb, m->stages[o].id, strlen(m->stages[o].id));
+				json_cstr(sb, m->stages[o].id);
 			else
 				strbuf_adds(sb, "null");
 			strbuf_adds(sb, "}");
@@ -302,7 +313,7 @@ print_json(const char *dir, const struct ckpt_manifest *m, const struct match *m
 		strbuf_adds(sb, matched ? "true" : "false");
 		if (!matched && mt->errors != NULL) {
 			json_key(sb, "refusal", &first);
-			json_str(sb, mt->errors, strlen(mt->errors));
+			json_cstr(sb, mt->errors);
 		}
 	}
 	strbuf_adds(sb, "}\n");
@@ -363,8 +374,8 @@ inspect_run(const char *dir, const char *script_name, const char *text, size_t l
 		status = EXIT_USAGE;	/* as the start would be refused */
 out:
 	for (int i = 0; i < mt.nnew; i++)
-		free((char *)mt.nodes[i]);
-	free(mt.nodes);
+		free(mt.defs[i]);
+	free(mt.defs);
 	free(mt.new_to_old);
 	free(mt.old_used);
 	free(mt.errors);

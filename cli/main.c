@@ -175,30 +175,54 @@ stdin_refused(const struct plan *plan, struct diags *d)
 	return 1;
 }
 
+/* The script's text (-e PROGRAM, or the SCRIPT file) into text, and its
+ * name for messages; *name NULL when there is none.  -1 when the file
+ * cannot be read (said). */
+static int
+script_text(const struct options *o, struct strbuf *text, const char **name)
+{
+	*name = NULL;
+	if (o->eval != NULL) {
+		strbuf_adds(text, o->eval);
+		*name = "<eval>";
+	} else if (o->script != NULL) {
+		if (read_script(o->script, text) != 0)
+			return -1;
+		*name = o->script;
+	}
+	return 0;
+}
+
+/* What the command line says about how the script runs. */
+static void
+job_options_of(const struct options *o, struct job_options *jo)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(jo, 0, sizeof *jo);
+	jo->batch_ms = o->batch_ms;
+	jo->checkpoint = o->checkpoint;
+	jo->parallelism = o->parallelism;
+	jo->once = o->once;
+	jo->quiet = o->quiet;
+	jo->ncpus = ncpus > 0 ? (int)ncpus : 1;
+	jo->params = o->params;
+	jo->nparams = o->nparams;
+}
+
 /* --inspect DIR [SCRIPT | -e PROGRAM] [--json] */
 static int
 inspect(struct options *o)
 {
 	struct strbuf text = STRBUF_INIT;
-	struct job_options jo = { 0 };
-	const char *name = NULL;
-	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct job_options jo;
+	const char *name;
 	int status;
 
-	if (o->eval != NULL) {
-		strbuf_adds(&text, o->eval);
-		name = "<eval>";
-	} else if (o->script != NULL) {
-		if (read_script(o->script, &text) != 0)
-			return EXIT_USAGE;
-		name = o->script;
-	}
-	jo.batch_ms = o->batch_ms;
-	jo.checkpoint = o->inspect;
-	jo.parallelism = o->parallelism;
-	jo.ncpus = ncpus > 0 ? (int)ncpus : 1;
-	jo.params = o->params;
-	jo.nparams = o->nparams;
+	if (script_text(o, &text, &name) != 0)
+		return EXIT_USAGE;
+	job_options_of(o, &jo);
+	jo.checkpoint = o->inspect;	/* the script is checked as run with -c DIR */
 	if (std_missing(STDOUT_FILENO, "--inspect"))
 		status = EXIT_RUNTIME;
 	else
@@ -212,30 +236,16 @@ static int
 run(struct options *o)
 {
 	struct strbuf text = STRBUF_INIT;
-	struct job_options jo = { 0 };
+	struct job_options jo;
 	struct diags *d;
 	struct plan *plan;
 	const char *name;
-	long ncpus;
 	int status = EXIT_OK;
 
-	if (o->eval != NULL) {
-		strbuf_adds(&text, o->eval);
-		name = "<eval>";
-	} else {
-		if (read_script(o->script, &text) != 0)
-			return EXIT_USAGE;
-		name = o->script;
-	}
-	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	jo.batch_ms = o->batch_ms;
-	jo.checkpoint = o->checkpoint;
-	jo.parallelism = o->parallelism;
-	jo.once = o->once;
-	jo.quiet = o->quiet;
-	jo.ncpus = ncpus > 0 ? (int)ncpus : 1;
-	jo.params = o->params;
-	jo.nparams = o->nparams;
+	/* options_parse made sure there is -e PROGRAM or a SCRIPT */
+	if (script_text(o, &text, &name) != 0)
+		return EXIT_USAGE;
+	job_options_of(o, &jo);
 
 	d = diags_new(name, strbuf_str(&text), text.len);
 	plan = plan_compile(strbuf_str(&text), text.len, &jo, d);

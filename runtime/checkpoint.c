@@ -106,7 +106,6 @@ struct checkpoint {
 
 	/* loop thread */
 	struct wal *wal;
-	uint64_t wal_seq;
 
 	/* recovery */
 	struct redo *redo;
@@ -213,8 +212,6 @@ restore_stage(struct checkpoint *ck, struct ckstage *st, const struct ckpt_stage
 	for (size_t k = 0; k < ms->nfiles; k++) {
 		struct strbuf data = STRBUF_INIT;
 		char *err = NULL;
-		struct stat sb;
-		char path[4096];
 
 		if (statefile_read(ck->dir, ms->files[k], &data, &err) != 0) {
 			fail_report(ck, "cannot be read", err);
@@ -229,14 +226,12 @@ restore_stage(struct checkpoint *ck, struct ckstage *st, const struct ckpt_stage
 			strbuf_release(&data);
 			return -1;
 		}
+		/* Counted as save_stage counts them: the saved bytes. */
+		if (k == 0)
+			st->full_bytes = data.len;
+		else
+			st->chain_bytes += data.len;
 		strbuf_release(&data);
-		snprintf(path, sizeof path, "%s/%s", ckpt_dir_path(ck->dir), ms->files[k]);
-		if (stat(path, &sb) == 0) {
-			if (k == 0)
-				st->full_bytes = (uint64_t)sb.st_size;
-			else
-				st->chain_bytes += (uint64_t)sb.st_size;
-		}
 		st->files = xrealloc(st->files, (st->nfiles + 1) * sizeof *st->files);
 		st->files[st->nfiles++] = xstrdup(ms->files[k]);
 	}
@@ -591,12 +586,6 @@ checkpoint_last_seq(const struct checkpoint *ck)
 }
 
 int64_t
-checkpoint_last_time(const struct checkpoint *ck)
-{
-	return ck->last_time;
-}
-
-int64_t
 checkpoint_cut_seq(const struct checkpoint *ck)
 {
 	return ck->cut_seq;
@@ -608,9 +597,10 @@ checkpoint_cut_time(const struct checkpoint *ck)
 	return ck->cut_time;
 }
 
-/* Queue the positions at the end of batch seq for its checkpoint. */
+/* Queue the positions at the end of batch seq (pos: one per source, as
+ * ck->after) for its checkpoint. */
 static void
-queue_cut(struct checkpoint *ck, uint64_t seq, int64_t time)
+queue_cut(struct checkpoint *ck, uint64_t seq, int64_t time, const struct blob *pos)
 {
 	struct cut *ct = xcalloc(1, sizeof *ct);
 
@@ -618,7 +608,7 @@ queue_cut(struct checkpoint *ck, uint64_t seq, int64_t time)
 	ct->time = time;
 	ct->pos = xcalloc((size_t)ck->nsrc + 1, sizeof *ct->pos);
 	for (int i = 0; i < ck->nsrc; i++)
-		blob_set(&ct->pos[i], ck->after[i].p, ck->after[i].n);
+		blob_set(&ct->pos[i], pos[i].p, pos[i].n);
 	pthread_mutex_lock(&ck->lock);
 	*ck->cuts_tail = ct;
 	ck->cuts_tail = &ct->next;
@@ -626,11 +616,12 @@ queue_cut(struct checkpoint *ck, uint64_t seq, int64_t time)
 }
 
 int
-checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time, int *last,
+checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time,
     struct checkpoint_block **blocks, size_t *nblocks)
 {
 	struct redo *r;
 	struct checkpoint_block *bl = NULL;
+	struct blob *at;
 	size_t n = 0;
 
 	if (ck->next_redo >= ck->nredo)
@@ -673,26 +664,20 @@ checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time, int *l
 	}
 	*seq = r->seg.seq;
 	*time = r->seg.cut.time_ms;
-	*last = 0;
 	*blocks = bl;
 	*nblocks = n;
 	/* Its checkpoint will name the positions at its end. */
-	{
-		struct blob *save = ck->after;
-		struct blob *at = xcalloc((size_t)ck->nsrc + 1, sizeof *at);
-		for (size_t k = 0; k < r->seg.cut.npos; k++) {
-			uint32_t s = r->seg.cut.pos[k].src;
-			int i = s < r->seg.nsources ? r->map[s] : -1;
-			if (i >= 0)
-				blob_set(&at[i], r->seg.cut.pos[k].data, r->seg.cut.pos[k].len);
-		}
-		ck->after = at;
-		queue_cut(ck, r->seg.seq, r->seg.cut.time_ms);
-		ck->after = save;
-		for (int i = 0; i < ck->nsrc; i++)
-			free(at[i].p);
-		free(at);
+	at = xcalloc((size_t)ck->nsrc + 1, sizeof *at);
+	for (size_t k = 0; k < r->seg.cut.npos; k++) {
+		uint32_t s = r->seg.cut.pos[k].src;
+		int i = s < r->seg.nsources ? r->map[s] : -1;
+		if (i >= 0)
+			blob_set(&at[i], r->seg.cut.pos[k].data, r->seg.cut.pos[k].len);
 	}
+	queue_cut(ck, r->seg.seq, r->seg.cut.time_ms, at);
+	for (int i = 0; i < ck->nsrc; i++)
+		free(at[i].p);
+	free(at);
 	return 1;
 }
 
@@ -708,7 +693,6 @@ checkpoint_begin(struct checkpoint *ck, uint64_t seq)
 		fail_report(ck, "journal", err);
 		return -1;
 	}
-	ck->wal_seq = seq;
 	return 0;
 }
 
@@ -751,7 +735,7 @@ checkpoint_cut(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 
 	if (ck->wal == NULL) {
 		free(pos);
-		queue_cut(ck, seq, time);
+		queue_cut(ck, seq, time, ck->after);
 		return 0;
 	}
 	for (int i = 0; i < ck->nsrc; i++) {
@@ -782,7 +766,7 @@ checkpoint_cut(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 		fail_report(ck, "journal", err);
 		return -1;
 	}
-	queue_cut(ck, seq, time);
+	queue_cut(ck, seq, time, ck->after);
 	return 0;
 }
 

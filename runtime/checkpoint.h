@@ -66,17 +66,17 @@ struct checkpoint_block {
 	size_t len;
 };
 
-/* The seq and time of the last batch the checkpoint completed (seq -1:
- * none), and of the last one cut. */
+/* The seq of the last batch the checkpoint completed (-1: none), and the
+ * seq and time of the last one cut. */
 int64_t checkpoint_last_seq(const struct checkpoint *);
-int64_t checkpoint_last_time(const struct checkpoint *);
 int64_t checkpoint_cut_seq(const struct checkpoint *);
 int64_t checkpoint_cut_time(const struct checkpoint *);
 
-/* The batches to recompute, one at a time in order: 1 with *seq, *time,
- * *last and the blocks (the caller takes their data), 0 when there are no
- * more, -1 after reporting why (a source could not replay). */
-int checkpoint_next_redo(struct checkpoint *, uint64_t *seq, int64_t *time, int *last,
+/* The batches to recompute, one at a time in order: 1 with *seq, *time
+ * and the blocks (the caller takes their data), 0 when there are no more,
+ * -1 after reporting why (a source could not replay).  None is the last:
+ * the job reads on after them. */
+int checkpoint_next_redo(struct checkpoint *, uint64_t *seq, int64_t *time,
     struct checkpoint_block **blocks, size_t *nblocks);
 /* Loop thread: batch seq opens (its journal segment is made); a block of
  * source s goes into it; it is cut (made durable before it runs); the

@@ -487,9 +487,9 @@ recompute(struct job *j)
 	uint64_t seq;
 	int64_t time;
 	size_t nb;
-	int last, r;
+	int r;
 
-	while ((r = checkpoint_next_redo(j->ckpt, &seq, &time, &last, &bl, &nb)) > 0) {
+	while ((r = checkpoint_next_redo(j->ckpt, &seq, &time, &bl, &nb)) > 0) {
 		struct batch *b = batch_new(j->exec, seq, time);
 		lists_submit(j->lists, j->exec, b, seq, 0);
 		for (size_t i = 0; i < nb; i++)
