@@ -708,6 +708,10 @@ job_run(struct plan *plan, const struct job_options *opt, const struct run_optio
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file over the size limit (ulimit -f) is a write that fails, said
+	 * with the file's name -- a checkpoint or a sink that cannot write
+	 * fails the job with the reason -- not a process killed. */
+	signal(SIGXFSZ, SIG_IGN);
 	early_signal = 0;
 	signal(SIGINT, on_early_signal);
 	signal(SIGTERM, on_early_signal);
