@@ -79,12 +79,14 @@ struct job {
 	struct event *signal_int, *signal_term;
 	struct event *wake_ev;		/* from other threads: resume, exit */
 	struct event *table_ev;		/* looks at table files for changes */
+	char *table_news;		/* what tables said since the last batch opened */
 	struct batch *current;		/* the batch being filled */
 	uint64_t next_seq;
 	uint64_t first_seq;		/* the first batch this run reads (--batches) */
 };
 
 static void close_batch(struct job *, int last);
+static void tell_table_news(struct job *);
 
 /* A SIGINT or SIGTERM that comes while the job sets up (reading its
  * checkpoint, say), before the loop handles signals: it stops the job as
@@ -306,6 +308,7 @@ close_batch(struct job *j, int last)
 		return;
 	}
 	j->current = batch_new(j->exec, j->next_seq++, next_time);
+	tell_table_news(j);
 	lists_submit(j->lists, j->exec, j->current, j->current->seq, 0);
 	if (j->ckpt != NULL)
 		checkpoint_begin(j->ckpt, j->current->seq);
@@ -404,7 +407,9 @@ on_duration(evutil_socket_t fd, short what, void *arg)
 	job_stop(arg);
 }
 
-/* File tables: a new version goes to the batches opened after it. */
+/* Tables: a new version goes to the batches opened after it.  What the
+ * tables said is told when the next batch opens, so that a line read
+ * after a reload was said meets the new version. */
 static void
 on_table_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -415,11 +420,32 @@ on_table_timer(evutil_socket_t fd, short what, void *arg)
 	if (j->stopping)
 		return;		/* no batch will open again */
 	for (int i = 0; i < j->exec->ntables; i++) {
-		char *msg;
-		if (table_slot_poll(j->exec->tables[i], &msg) != TABLE_SAME)
-			report_text(j->rep, REPORT_RELOAD, "%s", msg);
+		char *msg, *all;
+		if (table_slot_poll(j->exec->tables[i], &msg) != TABLE_SAME) {
+			all = j->table_news == NULL ? xstrdup(msg) :
+			    xasprintf("%s\n%s", j->table_news, msg);
+			free(j->table_news);
+			j->table_news = all;
+		}
 		free(msg);
 	}
+}
+
+/* A batch opened: say what the tables said before it. */
+static void
+tell_table_news(struct job *j)
+{
+	char *line, *next;
+
+	if (j->table_news == NULL)
+		return;
+	for (line = j->table_news; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		report_text(j->rep, REPORT_RELOAD, "%s", line);
+	}
+	free(j->table_news);
+	j->table_news = NULL;
 }
 
 static void
@@ -688,6 +714,7 @@ teardown(struct job *j)
 	lists_free(j->lists);
 	flow_free(j->flow);
 	errors_free(j->errors);
+	tell_table_news(j);	/* said, though no batch will see it */
 	free(j);
 }
 
