@@ -47,9 +47,11 @@
 #include "stdlib/strbuf.h"
 #include "stdlib/xmalloc.h"
 
-/* The changes saved since a stage's last whole save are written whole
- * again once they are larger than the whole was, and at least this. */
-#define COMPACT_MIN_BYTES (1 << 20)
+/* A stage's state is written whole again once the changes saved since
+ * its last whole save are larger than the whole was, or its files (the
+ * whole one and the changes) are this many: recovery reads a bounded
+ * chain, and the manifest names a bounded list. */
+#define CHAIN_MAX_FILES 256
 
 struct blob {
 	char *p;
@@ -118,6 +120,7 @@ struct checkpoint {
 
 	/* driver thread */
 	int64_t last_seq, last_time;	/* the last checkpointed batch */
+	int sweep;			/* files may lie unnamed: look after the manifest */
 	int64_t last_written;		/* batch time of the last checkpoint written */
 };
 
@@ -452,6 +455,7 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 
 	ck->c = *c;
 	ck->last_seq = ck->cut_seq = -1;
+	ck->sweep = 1;
 	pthread_mutex_init(&ck->lock, NULL);
 	ck->cuts_tail = &ck->cuts;
 	*why = CHECKPOINT_FAILED;
@@ -824,12 +828,16 @@ static int
 save_stage(struct checkpoint *ck, size_t index, struct ckstage *st, uint64_t seq)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int whole = st->nfiles == 0 ||
-	    (st->chain_bytes > st->full_bytes && st->chain_bytes > COMPACT_MIN_BYTES);
+	int whole = st->nfiles == 0 || st->chain_bytes > st->full_bytes ||
+	    st->nfiles >= CHAIN_MAX_FILES;
 	char name[STATEFILE_NAME_MAX];
 	char *err = NULL;
 	int rc;
 
+	/* Nothing changed: the files it has say it all (an idle job writes
+	 * no state file a batch). */
+	if (!whole && st->sf.ops->unchanged != NULL && st->sf.ops->unchanged(st->sf.obj))
+		return 0;
 	rc = whole ? st->sf.ops->save_full(st->sf.obj, &sb) : st->sf.ops->save_changes(st->sf.obj, &sb);
 	if (rc != 0) {
 		strbuf_release(&sb);
@@ -847,6 +855,8 @@ save_stage(struct checkpoint *ck, size_t index, struct ckstage *st, uint64_t seq
 	if (whole) {
 		for (size_t k = 0; k < st->nfiles; k++)
 			free(st->files[k]);
+		if (st->nfiles > 0)
+			ck->sweep = 1;	/* they go once the manifest no longer names them */
 		st->nfiles = 0;
 		st->full_bytes = sb.len;
 		st->chain_bytes = 0;
@@ -941,12 +951,34 @@ write_manifest(struct checkpoint *ck, int64_t seq, int64_t time, const struct cu
 	return rc;
 }
 
+/* The state files no stage names, and leftovers of unfinished writes.
+ * Needed only when a whole save replaced some, and at a run's first
+ * checkpoint (what an earlier run left). */
+static int
+remove_unnamed(struct checkpoint *ck, char **err)
+{
+	const char **names;
+	size_t nnames = 0;
+	int rc;
+
+	for (size_t i = 0; i < ck->nstages; i++)
+		nnames += ck->stages[i].nfiles;
+	names = xcalloc(nnames + 1, sizeof *names);
+	nnames = 0;
+	for (size_t i = 0; i < ck->nstages; i++)
+		for (size_t k = 0; k < ck->stages[i].nfiles; k++)
+			names[nnames++] = ck->stages[i].files[k];
+	rc = ckpt_dir_remove_unnamed(ck->dir, names, nnames, err);
+	if (rc == 0)
+		ck->sweep = 0;
+	free(names);
+	return rc;
+}
+
 int
 checkpoint_done(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 {
 	struct cut *ct = take_cut(ck, seq);
-	const char **names;
-	size_t nnames = 0;
 	char *err = NULL;
 	int rc = 0;
 
@@ -972,19 +1004,11 @@ checkpoint_done(struct checkpoint *ck, uint64_t seq, int64_t time, int last)
 	ck->last_time = time;
 	ck->last_written = time;
 	/* The manifest is durable: what it no longer names goes. */
-	for (size_t i = 0; i < ck->nstages; i++)
-		nnames += ck->stages[i].nfiles;
-	names = xcalloc(nnames + 1, sizeof *names);
-	nnames = 0;
-	for (size_t i = 0; i < ck->nstages; i++)
-		for (size_t k = 0; k < ck->stages[i].nfiles; k++)
-			names[nnames++] = ck->stages[i].files[k];
-	if (ckpt_dir_remove_unnamed(ck->dir, names, nnames, &err) != 0 ||
+	if ((ck->sweep && remove_unnamed(ck, &err) != 0) ||
 	    wal_remove_upto(ck->dir, seq, &err) != 0) {
 		fail_report(ck, "cannot be cleaned up", err);
 		rc = -1;
 	}
-	free(names);
 	ckpt_step("old files removed");
 out:
 	if (ct != NULL)

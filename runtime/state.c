@@ -447,6 +447,17 @@ state_save_full(struct state *s, struct strbuf *sb)
 		changes_reset(&s->parts[p]);
 }
 
+int
+state_unchanged(const struct state *s)
+{
+	if (!s->tracking)
+		return 0;
+	for (int p = 0; p < s->nparts; p++)
+		if (s->parts[p].changed.n > 0)
+			return 0;
+	return 1;
+}
+
 void
 state_save_changes(struct state *s, struct strbuf *sb)
 {

@@ -77,5 +77,7 @@ int state_restore(struct state *, const char *data, size_t len);
  */
 void state_save_full(struct state *, struct strbuf *);
 void state_save_changes(struct state *, struct strbuf *);
+/* Saved at least once, and no key changed since the last save. */
+int state_unchanged(const struct state *);
 
 #endif

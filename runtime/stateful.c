@@ -26,6 +26,12 @@ state_changes(void *p, struct strbuf *sb)
 }
 
 static int
+state_same(const void *p)
+{
+	return state_unchanged(p);
+}
+
+static int
 state_restore_any(void *p, struct eval *ev, const char *data, size_t len)
 {
 	(void)ev;
@@ -51,7 +57,7 @@ state_nsample(const void *p, int n, struct strbuf *sb)
 }
 
 const struct stateful_ops state_stateful = {
-	"state", state_full, state_changes, state_restore_any, state_nkeys, state_nbytes,
+	"state", state_full, state_changes, state_same, state_restore_any, state_nkeys, state_nbytes,
 	state_nsample,
 };
 
@@ -88,7 +94,7 @@ window_nbytes(const void *p)
 }
 
 const struct stateful_ops window_stateful = {
-	"window", window_full, window_changes, window_restore_any, window_nkeys, window_nbytes,
+	"window", window_full, window_changes, NULL, window_restore_any, window_nkeys, window_nbytes,
 	NULL,
 };
 
@@ -118,6 +124,6 @@ evtime_nbytes(const void *p)
 }
 
 const struct stateful_ops evtime_stateful = {
-	"event-time window", evtime_full, evtime_full, evtime_restore_any, evtime_nkeys,
+	"event-time window", evtime_full, evtime_full, NULL, evtime_restore_any, evtime_nkeys,
 	evtime_nbytes, NULL,
 };

@@ -29,6 +29,9 @@ struct stateful_ops {
 	int (*save_full)(void *, struct strbuf *sb);
 	/* Append what changed since the last save (whole or changes). */
 	int (*save_changes)(void *, struct strbuf *sb);
+	/* Nothing changed since the last save: no new save is needed (a
+	 * stage that always changes has NULL). */
+	int (*unchanged)(const void *);
 	/* Restore from a whole save or apply a save of changes: 0, or -1
 	 * and nothing changed when the bytes are not such a save. */
 	int (*restore)(void *, struct eval *, const char *data, size_t len);
