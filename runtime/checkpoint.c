@@ -112,6 +112,7 @@ struct checkpoint {
 	/* recovery */
 	struct redo *redo;
 	size_t nredo, next_redo;
+	struct blob *redo_at;		/* each source's position after the last redo */
 	int64_t cut_seq, cut_time;	/* the last batch cut before this run */
 
 	/* between the loop and the driver */
@@ -184,6 +185,7 @@ collect(struct checkpoint *ck)
 	ck->nsrc = srcset_count(ck->c.sources);
 	ck->src_ids = xcalloc((size_t)ck->nsrc + 1, sizeof *ck->src_ids);
 	ck->after = xcalloc((size_t)ck->nsrc + 1, sizeof *ck->after);
+	ck->redo_at = xcalloc((size_t)ck->nsrc + 1, sizeof *ck->redo_at);
 	for (int i = 0; i < ck->nsrc; i++)
 		ck->src_ids[i] = plan_source_id(srcset_source(ck->c.sources, i)->node);
 	for (int i = 0; i < x->plan->nnodes; i++) {
@@ -358,8 +360,11 @@ recover_positions(struct checkpoint *ck, const struct ckpt_manifest *m)
 	if (m != NULL)
 		for (size_t k = 0; k < m->nsources; k++) {
 			int i = source_index(ck, m->sources[k].id);
-			if (i >= 0)
+			if (i >= 0) {
 				blob_set(&ck->after[i], m->sources[k].position.data, m->sources[k].position.len);
+				blob_set(&ck->redo_at[i], m->sources[k].position.data,
+				    m->sources[k].position.len);
+			}
 		}
 	for (size_t r = 0; r < ck->nredo; r++) {
 		struct wal_segment *seg = &ck->redo[r].seg;
@@ -379,7 +384,9 @@ recover_positions(struct checkpoint *ck, const struct ckpt_manifest *m)
 }
 
 /* A segment without a CUT is the batch being filled at the crash: close
- * it now, durably, with the positions its records reached. */
+ * it now, durably, with the positions its records reached.  One cut short
+ * before its SOURCES (a crash right after it was created) has no records
+ * and names no source: it is written again naming the job's. */
 static int
 close_torn_segment(struct checkpoint *ck)
 {
@@ -389,7 +396,9 @@ close_torn_segment(struct checkpoint *ck)
 	uint64_t seq;
 	int64_t time;
 	char *err = NULL;
-	int npos = 0;
+	int npos = 0, own;
+	const char *const *ids;
+	int nids;
 
 	if (ck->nredo == 0 || ck->redo[ck->nredo - 1].seg.has_cut)
 		return 0;
@@ -402,13 +411,16 @@ close_torn_segment(struct checkpoint *ck)
 		time = ck->last_time + ck->c.interval;
 	else
 		time = (clock_wall_ms() / ck->c.interval + 1) * ck->c.interval;
+	own = r->seg.nsources == 0 && r->seg.nrecords == 0;
+	ids = own ? (const char *const *)ck->src_ids : (const char *const *)r->seg.sources;
+	nids = own ? ck->nsrc : (int)r->seg.nsources;
 	pos = xcalloc((size_t)ck->nsrc + 1, sizeof *pos);
 	for (int i = 0; i < ck->nsrc; i++) {
 		if (ck->after[i].p == NULL)
 			continue;
 		/* The segment names sources by its own numbers. */
-		for (size_t k = 0; k < r->seg.nsources; k++)
-			if (r->map[k] == i) {
+		for (int k = 0; k < nids; k++)
+			if (own ? k == i : r->map[k] == i) {
 				pos[npos].src = (uint32_t)k;
 				pos[npos].data = ck->after[i].p;
 				pos[npos].len = ck->after[i].n;
@@ -416,8 +428,7 @@ close_torn_segment(struct checkpoint *ck)
 				break;
 			}
 	}
-	w = wal_rewrite(ck->dir, r->seg.seq, (const char *const *)r->seg.sources,
-	    (int)r->seg.nsources, r->seg.records, r->seg.nrecords, &err);
+	w = wal_rewrite(ck->dir, r->seg.seq, ids, nids, r->seg.records, r->seg.nrecords, &err);
 	if (w == NULL) {
 		free(pos);
 		fail_report(ck, "journal", err);
@@ -442,6 +453,10 @@ close_torn_segment(struct checkpoint *ck)
 		fail_report(ck, "journal", err);
 		return -1;
 	}
+	free(r->map);
+	r->map = xcalloc(r->seg.nsources + 1, sizeof *r->map);
+	for (size_t k = 0; k < r->seg.nsources; k++)
+		r->map[k] = source_index(ck, r->seg.sources[k]);
 	return 0;
 }
 
@@ -560,9 +575,11 @@ checkpoint_free(struct checkpoint *ck)
 	for (int i = 0; i < ck->nsrc; i++) {
 		free(ck->src_ids[i]);
 		free(ck->after[i].p);
+		free(ck->redo_at[i].p);
 	}
 	free(ck->src_ids);
 	free(ck->after);
+	free(ck->redo_at);
 	for (int i = 0; i < ck->nsinks; i++)
 		free(ck->sinks[i].id);
 	free(ck->sinks);
@@ -670,8 +687,11 @@ checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time,
 	*time = r->seg.cut.time_ms;
 	*blocks = bl;
 	*nblocks = n;
-	/* Its checkpoint will name the positions at its end. */
-	at = xcalloc((size_t)ck->nsrc + 1, sizeof *at);
+	/* Its checkpoint will name the positions at its end: its CUT's, and
+	 * for a source its CUT does not name, where the batch before it
+	 * ended -- a checkpoint without a source's position would have the
+	 * source start over. */
+	at = ck->redo_at;
 	for (size_t k = 0; k < r->seg.cut.npos; k++) {
 		uint32_t s = r->seg.cut.pos[k].src;
 		int i = s < r->seg.nsources ? r->map[s] : -1;
@@ -679,9 +699,6 @@ checkpoint_next_redo(struct checkpoint *ck, uint64_t *seq, int64_t *time,
 			blob_set(&at[i], r->seg.cut.pos[k].data, r->seg.cut.pos[k].len);
 	}
 	queue_cut(ck, r->seg.seq, r->seg.cut.time_ms, at);
-	for (int i = 0; i < ck->nsrc; i++)
-		free(at[i].p);
-	free(at);
 	return 1;
 }
 

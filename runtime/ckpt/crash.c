@@ -13,6 +13,7 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static unsigned long crash_at;		/* 0: never */
+static char crash_name[64];		/* or at the first step of this name */
 static int list;
 static unsigned long count;
 static void (*printer)(const char *, void *);
@@ -24,7 +25,12 @@ crash_read_env(void)
 	const char *at = getenv("STREAMJOB_CRASH_AT");
 	const char *l = getenv("STREAMJOB_CRASH_LIST");
 
-	crash_at = at != NULL ? strtoul(at, NULL, 10) : 0;
+	crash_at = 0;
+	crash_name[0] = '\0';
+	if (at != NULL && *at >= '0' && *at <= '9')
+		crash_at = strtoul(at, NULL, 10);
+	else if (at != NULL)
+		snprintf(crash_name, sizeof crash_name, "%s", at);
 	list = l != NULL && *l != '\0' && strcmp(l, "0") != 0;
 	__atomic_store_n(&count, 0, __ATOMIC_SEQ_CST);
 }
@@ -55,14 +61,14 @@ ckpt_step(const char *name)
 	char line[200];
 
 	pthread_once(&once, crash_read_env);
-	if (crash_at == 0 && !list)
+	if (crash_at == 0 && crash_name[0] == '\0' && !list)
 		return;
 	n = __atomic_add_fetch(&count, 1, __ATOMIC_SEQ_CST);
 	if (list) {
 		snprintf(line, sizeof line, "crash point %lu: %s", n, name);
 		crash_print(line);
 	}
-	if (n == crash_at)
+	if (n == crash_at || (crash_name[0] != '\0' && strcmp(name, crash_name) == 0))
 		_exit(99);
 }
 

@@ -4,7 +4,9 @@
  * Every step of the checkpoint writers (a journal record appended, a
  * file synced, a temporary file written, a rename, ...) calls ckpt_step.
  * With STREAMJOB_CRASH_AT=N in the environment the process _exits with
- * status 99 at the Nth step; with STREAMJOB_CRASH_LIST=1 each step prints
+ * status 99 at the Nth step, and with STREAMJOB_CRASH_AT=NAME at the first
+ * step of that name (the count of steps from two threads may interleave
+ * differently from run to run; a name does not); with STREAMJOB_CRASH_LIST=1 each step prints
  * "crash point N: NAME" as it passes, so a test can enumerate the steps
  * and then crash at each in turn.  Both are read once, at the first step.
  * Without them a step costs a test of two variables.
