@@ -58,6 +58,7 @@
 #include "runtime/table.h"
 #include "stdlib/arena.h"
 #include "stdlib/json.h"
+#include "stdlib/number.h"
 #include "stdlib/strbuf.h"
 #include "stdlib/utf8.h"
 #include "stdlib/xmalloc.h"
@@ -374,7 +375,7 @@ add_param(struct pg *q, const struct column *c, struct value v, const char **det
 			else if (isinf(d))
 				snprintf(num, sizeof num, "%sInfinity", d < 0 ? "-" : "");
 			else
-				snprintf(num, sizeof num, "%.17g", d);
+				number_format_double(num, d);
 		} else
 			return -1;
 		strbuf_adds(&q->text, num);
