@@ -158,10 +158,15 @@ one_line(char *out, size_t size, const char *msg)
 static PGconn *
 pg_connect(const char *conninfo, char *why, size_t whysize, int *transient)
 {
-	/* Ours first: the connection string may set them otherwise. */
+	/* Ours first: the connection string may set them otherwise.  A
+	 * server that stops answering (not one that closes) is found by the
+	 * keepalives and the TCP user timeout, so a write never waits on it
+	 * forever. */
 	const char *keys[] = { "connect_timeout", "application_name", "client_encoding",
+		"keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
 		"dbname", NULL };
-	const char *vals[] = { PG_CONNECT_TIMEOUT, "streamjob", "UTF8", conninfo, NULL };
+	const char *vals[] = { PG_CONNECT_TIMEOUT, "streamjob", "UTF8", "30", "10", "3", "60000",
+		conninfo, NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	const char *msg;
 
