@@ -2048,13 +2048,17 @@ check_pipeline(struct checker *c, struct stmt *stmt, struct pipeline *p)
 
 /* ---- statements ---- */
 
-/* table T = sqlite("PATH", "SELECT ..." [, every=10s]) or
+/* table T = sqlite("PATH", "SELECT ..." [, every=10s]),
+ * postgres("CONNINFO", "SELECT ..." [, every=10s]) or
  * redis("URL", "KEY" [, every=10s]). */
 static void
 check_store_table(struct checker *c, struct table_def *t, struct segment *seg)
 {
 	int redis = strcmp(seg->head, "redis") == 0;
-	const char *what[2] = { redis ? "the URL" : "the path", redis ? "the KEY" : "the query" };
+	int postgres = strcmp(seg->head, "postgres") == 0;
+	const char *what[2] = {
+		redis ? "the URL" : postgres ? "the connection string" : "the path",
+		redis ? "the KEY" : "the query" };
 	const char **to[2] = { &t->target, &t->query };
 	int npos = 0;
 
@@ -2106,7 +2110,7 @@ check_table(struct checker *c, struct stmt *stmt)
 	/* Registered even when invalid, so its uses add no more errors. */
 	arena_push(c->a, (void ***)&c->plan->tables, &c->plan->ntables, t);
 	if (stmt->nsegs > 1) {
-		ERR(c, stmt->segs[1]->head_span, "a table is a list, file(\"PATH\"), sqlite(...) or redis(...), not a pipeline");
+		ERR(c, stmt->segs[1]->head_span, "a table is a list, file(\"PATH\"), sqlite(...), postgres(...) or redis(...), not a pipeline");
 		return;
 	}
 	if (seg->form == SEG_LIST) {
@@ -2141,10 +2145,11 @@ check_table(struct checker *c, struct stmt *stmt)
 		}
 		t->path = v.s;
 	} else if (seg->form == SEG_CALL &&
-	    (strcmp(seg->head, "sqlite") == 0 || strcmp(seg->head, "redis") == 0)) {
+	    (strcmp(seg->head, "sqlite") == 0 || strcmp(seg->head, "postgres") == 0 ||
+	    strcmp(seg->head, "redis") == 0)) {
 		check_store_table(c, t, seg);
 	} else {
-		ERR(c, seg->span, "a table is a list [...], file(\"PATH\"), sqlite(\"PATH\", \"SELECT ...\") or redis(\"URL\", \"KEY\")");
+		ERR(c, seg->span, "a table is a list [...], file(\"PATH\"), sqlite(\"PATH\", \"SELECT ...\"), postgres(\"CONNINFO\", \"SELECT ...\") or redis(\"URL\", \"KEY\")");
 		return;
 	}
 }

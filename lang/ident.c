@@ -206,6 +206,25 @@ plan_print_scrubbed(struct strbuf *sb, const char *s)
 	print_scrubbed(sb, s);
 }
 
+char *
+plan_scrubbed(const char *s)
+{
+	struct strbuf t = STRBUF_INIT;
+	size_t scheme = url_scheme(s);
+	int ok = 0;
+
+	if (scheme > 0) {
+		scrub_url(&t, s, scheme);
+		ok = 1;
+	} else if (strchr(s, '=') != NULL)
+		scrub_conninfo(&t, s, &ok);
+	if (!ok) {
+		strbuf_reset(&t);
+		strbuf_adds(&t, s);
+	}
+	return strbuf_detach(&t);
+}
+
 int
 plan_string_secret(const char *s)
 {

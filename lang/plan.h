@@ -299,6 +299,8 @@ int plan_string_secret(const char *s);
 char *plan_scrub_script(const char *text, size_t len);
 /* s quoted as script text, without its password. */
 void plan_print_scrubbed(struct strbuf *, const char *s);
+/* s as it is written, without its password, for messages (malloc'd). */
+char *plan_scrubbed(const char *s);
 
 /* The hex SHA-256 of the whole script, normalized as the identities are
  * (parameters substituted); 64 characters.  Caller frees. */

@@ -2391,5 +2391,5 @@ static const struct stage_ops *const ops_table[OP__COUNT] = {
 	[OP_WINDOW] = &window_ops, [OP_STATE] = &state_ops,
 	[OP_PRINT] = &print_ops, [OP_STDOUT] = &sink_ops, [OP_WRITE] = &sink_ops,
 	[OP_APPEND] = &sink_ops, [OP_TCP] = &sink_ops, [OP_SINK] = &sink_ops,
-	[OP_REDIS] = &sink_ops,
+	[OP_REDIS] = &sink_ops, [OP_POSTGRES] = &sink_ops,
 };

@@ -30,6 +30,12 @@
 #define SQLITE_SINK(X)
 #endif
 
+#ifdef HAVE_LIBPQ
+#define POSTGRES_SINK(X) X(postgres)
+#else
+#define POSTGRES_SINK(X)
+#endif
+
 #define SINKS(X) \
 	X(print) \
 	X(stdout) \
@@ -38,6 +44,7 @@
 	X(tcp) \
 	X(pipe) \
 	REDIS_SINK(X) \
+	POSTGRES_SINK(X) \
 	SQLITE_SINK(X) \
 	/* the end of the list */
 
@@ -76,6 +83,7 @@ sink_registry_replace(const char *name, const struct sink_desc *desc)
 
 struct table *redis_table_read(const struct table_def *, char **err);
 struct table *sqlite_table_read(const struct table_def *, char **err);
+struct table *postgres_table_read(const struct table_def *, char **err);
 
 table_reader_fn
 registry_table_reader(const char *name)
@@ -87,6 +95,10 @@ registry_table_reader(const char *name)
 #ifdef HAVE_SQLITE
 	if (strcmp(name, "sqlite") == 0)
 		return sqlite_table_read;
+#endif
+#ifdef HAVE_LIBPQ
+	if (strcmp(name, "postgres") == 0)
+		return postgres_table_read;
 #endif
 	(void)name;
 	return NULL;

@@ -539,9 +539,32 @@ test_fingerprint(void)
 	release(&c3);
 }
 
+/* A connection string or URL as messages show it: without its password,
+ * otherwise as written, unquoted. */
+static void
+test_scrubbed(void)
+{
+	static const char *const cases[][2] = {
+		{ "host=h port=5432 dbname=d user=u password=s3cret", "host=h port=5432 dbname=d user=u" },
+		{ "password='a b\\' c' host=h", "host=h" },
+		{ "host = h  password = x dbname=d", "host = h dbname=d" },
+		{ "host=h dbname=d", "host=h dbname=d" },
+		{ "postgresql://u:s3cret@db.example:5432/x", "postgresql://u@db.example:5432/x" },
+		{ "postgres://:s3cret@db/x?sslmode=require&password=y", "postgres://db/x?sslmode=require" },
+		{ "postgresql://u@db/x", "postgresql://u@db/x" },
+		{ "counts.db", "counts.db" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = plan_scrubbed(cases[i][0]);
+		TAP_STR(got, cases[i][1], "scrubbed: %s", cases[i][1]);
+		free(got);
+	}
+}
+
 int
 main(void)
 {
+	test_scrubbed();
 	test_stage_ids();
 	test_order();
 	test_match();

@@ -169,7 +169,12 @@ main(void)
 #else
 	TAP_OK(registry_sink("redis") == NULL, "and not one this build lacks");
 #endif
+#ifdef HAVE_LIBPQ
+	TAP_OK(registry_sink("postgres") != NULL, "and postgres, built with libpq");
+#else
 	TAP_OK(registry_sink("postgres") == NULL, "and not one this build lacks");
+#endif
+	TAP_OK(registry_sink("kafka") == NULL, "and not the kafka sink, of a later version");
 	TAP_OK((registry_sink("print")->flags & SINK_EMPTY) &&
 	    !(registry_sink("pipe")->flags & SINK_EMPTY), "print takes empty batches, pipe not");
 	return tap_done();

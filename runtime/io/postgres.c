@@ -1,0 +1,1083 @@
+/*
+ * postgres.c: the postgres("CONNINFO", "TABLE") sink, which upserts a
+ * batch's (key, value) pairs into a PostgreSQL table, exactly once; and
+ * tables read from a query, table T = postgres("CONNINFO", "SELECT ...").
+ *
+ * CONNINFO is what libpq takes: "host=h dbname=d user=u password=p" or a
+ * postgresql://user:password@host:port/db URI.  Its password is never in
+ * a message: they name the server by the string without it.
+ *
+ * Each worker has one connection (SINK_PER_WORKER), opened when there is
+ * none and kept across batches.  A worker writes each of its batch parts
+ * in one transaction, sent as one pipeline (one round trip, not one per
+ * pair): BEGIN, multi-row INSERT ... ON CONFLICT (key) DO UPDATE
+ * statements of PG_CHUNK rows each (one prepared statement, parameters in
+ * text form), under a checkpoint the part's row of
+ * streamjob_progress(sink, part, batch_time), and COMMIT.  Multi-row
+ * statements were measured against COPY into a temporary table followed
+ * by INSERT ... SELECT ... ON CONFLICT: the same speed within the noise
+ * (docs/performance.md), so the simpler way, without a temporary table,
+ * is the one used.  A key twice in one statement cannot be upserted, so a
+ * statement ends before a key it already holds: the later value wins, as
+ * it would pair by pair.
+ *
+ * Under a checkpoint the engine gives the sink a fixed number of parts
+ * (sink.h: parts).  A part's progress row says which batch it holds; when
+ * the job restarts from a checkpoint (recover), or a connection was lost
+ * after a COMMIT it did not see answered, a recomputed batch a part
+ * already holds is skipped for that part.  Without a checkpoint there are
+ * no progress rows.
+ *
+ * TABLE may be "schema.name"; each part is quoted as an identifier.  It
+ * is created when absent, its columns typed from the first batch: bigint,
+ * double precision, text, boolean or jsonb (lists, maps and tuples).  An
+ * existing table needs the columns key (its primary key, or unique) and
+ * value, of those types or smallint, integer, real, numeric, character
+ * varying, character or json.  A value that does not fit its column (2.5
+ * for a bigint, a string for a bigint, a number out of an integer
+ * column's range, a string longer than a varchar's length or not UTF-8)
+ * is found before anything is sent: a record error, and the rest of the
+ * part is written.
+ *
+ * Failures: a connection refused or lost, and a server that is starting,
+ * stopping or short of resources, are SINK_RETRY: the engine retries the
+ * batch with backoff and the job holds back.  A wrong password, a
+ * database that does not exist, a table of another shape, a permission
+ * denied are SINK_ERROR: the job fails with the reason.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "lang/plan.h"
+#include "runtime/io/sink.h"
+#include "runtime/table.h"
+#include "stdlib/arena.h"
+#include "stdlib/json.h"
+#include "stdlib/number.h"
+#include "stdlib/strbuf.h"
+#include "stdlib/utf8.h"
+#include "stdlib/xmalloc.h"
+
+/* Rows per INSERT statement (two parameters each). */
+#define PG_CHUNK 1000
+/* Statements sent before their results are read (the results then wait
+ * in the socket's buffers, which must not fill). */
+#define PG_PIPELINE_DEPTH 256
+/* Seconds a connection may take to be made. */
+#define PG_CONNECT_TIMEOUT "5"
+/* Slots of the set of a statement's keys (a power of two > PG_CHUNK). */
+#define PG_SEEN_SLOTS 4096
+
+/* What a column takes. */
+enum col { COL_INT, COL_REAL, COL_TEXT, COL_BOOL, COL_JSON };
+
+struct column {
+	enum col kind;
+	char type[64];		/* as PostgreSQL writes it: bigint, character varying(8) */
+	int64_t min, max;	/* COL_INT: its range */
+	int real4;		/* COL_REAL: real (float4) */
+	int maxchars;		/* COL_TEXT: varchar(n), char(n): n; 0 */
+	int jsonb;		/* COL_JSON: jsonb (no \u0000) */
+};
+
+struct pgconn {
+	PGconn *c;
+	int prepared;		/* the chunk's upsert is prepared on it */
+};
+
+struct seen_slot {
+	uint64_t hash;
+	uint32_t gen;
+	uint32_t row;
+};
+
+struct pg {
+	const char *conninfo;
+	char *clean;		/* conninfo without its password */
+	const char *table;	/* as written */
+	char *qtable;		/* each part quoted */
+	char *id;		/* the sink's id, its progress rows' */
+	int shaped;		/* the columns are known */
+	struct column key, val;
+	/* exactly-once, under a checkpoint */
+	int recovering;		/* restarted from a checkpoint */
+	int retried;		/* a write failed in this run */
+	int64_t *done;		/* [s->parts]: the batch time each part holds */
+	char *has_done;
+	/* a statement's parameters, NUL-terminated, one after another */
+	struct strbuf text;
+	size_t *off;
+	size_t ncap;
+	const char **params;
+	/* the keys of the statement being made */
+	struct seen_slot *seen;
+	struct value *rows;	/* [PG_CHUNK]: their keys */
+	uint32_t gen;
+	struct strbuf sql;
+};
+
+/* ---- connections ---- */
+
+static void
+no_notices(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* The first line of libpq's message, without "FATAL:  " and what ends it. */
+static void
+one_line(char *out, size_t size, const char *msg)
+{
+	size_t n = 0;
+
+	if (msg == NULL || *msg == '\0')
+		msg = "connection lost";
+	while (*msg != '\0' && *msg != '\n' && n + 1 < size) {
+		if (strncmp(msg, "FATAL:  ", 8) == 0 || strncmp(msg, "ERROR:  ", 8) == 0) {
+			msg += 8;
+			continue;
+		}
+		out[n++] = *msg++;
+	}
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	out[n] = '\0';
+}
+
+/*
+ * A connection to conninfo, or NULL with why set and *transient saying if
+ * trying again may help: the server could not be reached, or said it is
+ * starting, stopping or full; not a password, user or database it refused.
+ */
+static PGconn *
+pg_connect(const char *conninfo, char *why, size_t whysize, int *transient)
+{
+	/* Ours first: the connection string may set them otherwise.  A
+	 * server that stops answering (not one that closes) is found by the
+	 * keepalives and the TCP user timeout, so a write never waits on it
+	 * forever. */
+	const char *keys[] = { "connect_timeout", "application_name", "client_encoding",
+		"keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+		"dbname", NULL };
+	const char *vals[] = { PG_CONNECT_TIMEOUT, "streamjob", "UTF8", "30", "10", "3", "60000",
+		conninfo, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	const char *msg;
+
+	*transient = 0;
+	if (c == NULL) {
+		snprintf(why, whysize, "cannot connect: out of memory");
+		*transient = 1;
+		return NULL;
+	}
+	if (PQstatus(c) == CONNECTION_OK) {
+		PQsetNoticeProcessor(c, no_notices, NULL);
+		return c;
+	}
+	msg = PQerrorMessage(c);
+	if (strstr(msg, "FATAL:") == NULL && strstr(msg, "fe_sendauth") == NULL &&
+	    strstr(msg, "SCRAM") == NULL && strstr(msg, "invalid ") == NULL)
+		*transient = 1;		/* not reached: refused, timed out, closed */
+	else if (strstr(msg, "starting up") != NULL || strstr(msg, "shutting down") != NULL ||
+	    strstr(msg, "recovery mode") != NULL || strstr(msg, "too many clients") != NULL ||
+	    strstr(msg, "connection slots") != NULL || strstr(msg, "not yet accepting") != NULL)
+		*transient = 1;
+	snprintf(why, whysize, "cannot connect: ");
+	one_line(why + strlen(why), whysize - strlen(why), msg);
+	PQfinish(c);
+	return NULL;
+}
+
+/* Can a statement that failed with SQLSTATE state work when tried again? */
+static int
+transient_state(const char *state)
+{
+	if (state == NULL)
+		return 1;	/* no answer: the connection went */
+	return strncmp(state, "08", 2) == 0 ||	/* connection exception */
+	    strncmp(state, "40", 2) == 0 ||	/* serialization, deadlock */
+	    strncmp(state, "53", 2) == 0 ||	/* insufficient resources */
+	    strncmp(state, "57", 2) == 0 ||	/* shutdown, canceled */
+	    strncmp(state, "58", 2) == 0 ||	/* system error (I/O) */
+	    strcmp(state, "55P03") == 0 ||	/* lock not available */
+	    strcmp(state, "55006") == 0;	/* object in use */
+}
+
+/* The result of a statement that failed (r may be NULL): retried when
+ * the server or the connection may come back, the job's end otherwise. */
+static enum sink_result
+stmt_fail(struct sink *s, PGconn *c, PGresult *r, const char *what)
+{
+	struct pg *q = s->ctx;
+	const char *state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char msg[400];
+
+	if (primary != NULL)
+		snprintf(msg, sizeof msg, "%s", primary);
+	else
+		one_line(msg, sizeof msg, r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(c));
+	if (PQstatus(c) != CONNECTION_OK || transient_state(state))
+		return sink_reason(s, SINK_RETRY, "%s: %s", what, msg);
+	return sink_reason(s, SINK_ERROR, "postgres %s: %s: %s", q->clean, what, msg);
+}
+
+/* Run sql (no parameters, or params); SINK_OK when it did what it should. */
+static enum sink_result
+exec_params(struct sink *s, PGconn *c, const char *sql, int n, const char *const *params,
+    const char *what, PGresult **out)
+{
+	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+	enum sink_result res;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (out != NULL)
+			*out = r;
+		else
+			PQclear(r);
+		return SINK_OK;
+	}
+	res = stmt_fail(s, c, r, what);
+	PQclear(r);
+	return res;
+}
+
+/* ---- columns ---- */
+
+static const char *
+col_type_of_value(struct value v)
+{
+	switch (v.type) {
+	case VT_INT: return "bigint";
+	case VT_FLOAT: return "double precision";
+	case VT_STR: return "text";
+	case VT_BOOL: return "boolean";
+	default: return "jsonb";
+	}
+}
+
+/* The column of PostgreSQL type typname (typmod, format_type's text);
+ * -1 for a type the sink cannot write. */
+static int
+column_of(struct column *c, const char *typname, int typmod, const char *formatted)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->type, sizeof c->type, "%s", formatted);
+	if (strcmp(typname, "int2") == 0) {
+		c->kind = COL_INT;
+		c->min = -32768;
+		c->max = 32767;
+	} else if (strcmp(typname, "int4") == 0) {
+		c->kind = COL_INT;
+		c->min = INT32_MIN;
+		c->max = INT32_MAX;
+	} else if (strcmp(typname, "int8") == 0) {
+		c->kind = COL_INT;
+		c->min = INT64_MIN;
+		c->max = INT64_MAX;
+	} else if (strcmp(typname, "float4") == 0) {
+		c->kind = COL_REAL;
+		c->real4 = 1;
+	} else if (strcmp(typname, "float8") == 0) {
+		c->kind = COL_REAL;
+	} else if (strcmp(typname, "numeric") == 0) {
+		c->kind = COL_REAL;
+	} else if (strcmp(typname, "text") == 0 || strcmp(typname, "varchar") == 0 ||
+	    strcmp(typname, "bpchar") == 0) {
+		c->kind = COL_TEXT;
+		c->maxchars = typmod > 4 ? typmod - 4 : 0;
+	} else if (strcmp(typname, "bool") == 0) {
+		c->kind = COL_BOOL;
+	} else if (strcmp(typname, "json") == 0 || strcmp(typname, "jsonb") == 0) {
+		c->kind = COL_JSON;
+		c->jsonb = strcmp(typname, "jsonb") == 0;
+	} else
+		return -1;
+	return 0;
+}
+
+/* Is s[0..n) UTF-8, without NUL bytes?  *chars gets its characters. */
+static int
+utf8_ok(const char *s, size_t n, size_t *chars)
+{
+	size_t i = 0, k = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		int len;
+		if ((unsigned char)s[i] < 0x80) {
+			if (s[i] == '\0')
+				return 0;
+			i++;
+			k++;
+			continue;
+		}
+		len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		if (len <= 0)
+			return 0;
+		i += (size_t)len;
+		k++;
+	}
+	*chars = k;
+	return 1;
+}
+
+/* Does JSON text hold the escape \u0000 (which jsonb cannot take)? */
+static int
+json_has_nul(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+			return 1;
+		i++;	/* the escaped character */
+	}
+	return 0;
+}
+
+/*
+ * Add v as the text of a parameter for column c (NUL-terminated) to
+ * q->text and a parameter slot: 0; or -1, adding nothing, when it does
+ * not fit, with *detail saying why when the type alone does not.
+ */
+static int
+add_param(struct pg *q, const struct column *c, struct value v, const char **detail)
+{
+	size_t start = q->text.len, chars;
+	char num[64];
+
+	*detail = "";
+	switch (c->kind) {
+	case COL_INT:
+		if (v.type != VT_INT)
+			return -1;
+		if (v.u.i < c->min || v.u.i > c->max) {
+			*detail = " (out of its range)";
+			return -1;
+		}
+		snprintf(num, sizeof num, "%lld", (long long)v.u.i);
+		strbuf_adds(&q->text, num);
+		break;
+	case COL_REAL:
+		if (v.type == VT_INT)
+			snprintf(num, sizeof num, "%lld", (long long)v.u.i);
+		else if (v.type == VT_FLOAT) {
+			double d = v.u.d;
+			if (c->real4 && ((isinf((float)d) && !isinf(d)) || ((float)d == 0 && d != 0))) {
+				*detail = " (out of its range)";
+				return -1;
+			}
+			if (isnan(d))
+				snprintf(num, sizeof num, "NaN");
+			else if (isinf(d))
+				snprintf(num, sizeof num, "%sInfinity", d < 0 ? "-" : "");
+			else
+				number_format_double(num, d);
+		} else
+			return -1;
+		strbuf_adds(&q->text, num);
+		break;
+	case COL_TEXT:
+		if (v.type != VT_STR)
+			return -1;
+		if (!utf8_ok(v.u.s, v.n, &chars)) {
+			*detail = " (not UTF-8, or a NUL byte)";
+			return -1;
+		}
+		if (c->maxchars > 0 && chars > (size_t)c->maxchars) {
+			*detail = " (too long)";
+			return -1;
+		}
+		strbuf_add(&q->text, v.u.s, v.n);
+		break;
+	case COL_BOOL:
+		if (v.type != VT_BOOL)
+			return -1;
+		strbuf_adds(&q->text, v.u.i ? "t" : "f");
+		break;
+	case COL_JSON:
+		if (v.type == VT_REGEX)
+			return -1;
+		value_format_json(&q->text, v);
+		if (!utf8_ok(q->text.data + start, q->text.len - start, &chars) ||
+		    (c->jsonb && json_has_nul(q->text.data + start, q->text.len - start))) {
+			q->text.len = start;
+			*detail = " (a NUL character or bytes that are not UTF-8)";
+			return -1;
+		}
+		break;
+	}
+	strbuf_addc(&q->text, '\0');
+	return 0;
+}
+
+/* A parameter slot for what add_param added at start (or NULL: SQL NULL). */
+static void
+add_slot(struct pg *q, size_t *n, size_t start, int null)
+{
+	if (*n == q->ncap) {
+		q->ncap = q->ncap ? q->ncap * 2 : 2 * PG_CHUNK + 8;
+		q->off = xreallocarray(q->off, q->ncap, sizeof *q->off);
+		q->params = xreallocarray(q->params, q->ncap, sizeof *q->params);
+	}
+	q->off[(*n)++] = null ? (size_t)-1 : start;
+}
+
+static const char *
+article(const char *word)
+{
+	return strchr("aeiou", word[0]) != NULL ? "an" : "a";
+}
+
+static void
+misfit(struct sink *s, const struct sink_batch *b, struct value e, const char *col,
+    const struct column *c, struct value v, const char *detail)
+{
+	struct pg *q = s->ctx;
+	char reason[512];
+	const char *type = v.type == VT_NULL ? "null" : value_type_name(v);
+
+	snprintf(reason, sizeof reason, "postgres %s: %s %s does not fit the %s column %s of table %s%s",
+	    q->clean, article(type), type, c->type, col, q->table, detail);
+	sink_record_error(s, b, reason, e);
+}
+
+/* ---- the sink ---- */
+
+/* "a.b" quoted as "a"."b"; a name without a dot as "name". */
+static char *
+quote_table(const char *t)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *dot = strchr(t, '.');
+
+	for (int part = 0; part < (dot != NULL ? 2 : 1); part++) {
+		const char *p = part == 0 ? t : dot + 1;
+		const char *end = part == 0 && dot != NULL ? dot : p + strlen(p);
+		if (part > 0)
+			strbuf_addc(&sb, '.');
+		strbuf_addc(&sb, '"');
+		for (; p < end; p++) {
+			if (*p == '"')
+				strbuf_addc(&sb, '"');
+			strbuf_addc(&sb, *p);
+		}
+		strbuf_addc(&sb, '"');
+	}
+	return strbuf_detach(&sb);
+}
+
+static enum sink_result
+pg_init(struct sink *s)
+{
+	struct pg *q = xcalloc(1, sizeof *q);
+	char *err = NULL;
+	PQconninfoOption *opts;
+
+	s->ctx = q;
+	q->conninfo = s->stage->args[0].s;
+	q->table = s->stage->args[1].s;
+	q->clean = plan_scrubbed(q->conninfo);
+	q->qtable = quote_table(q->table);
+	q->id = plan_sink_id(s->node);
+	q->text = (struct strbuf)STRBUF_INIT;
+	q->sql = (struct strbuf)STRBUF_INIT;
+	s->label = xasprintf("postgres %s", q->clean);
+	opts = PQconninfoParse(q->conninfo, &err);
+	if (opts == NULL) {
+		/* libpq's message may quote a piece of the string: only an
+		 * option's name is shown. */
+		const char *why = err != NULL && strncmp(err, "invalid connection option", 25) == 0 ?
+		    err : "not a connection string: key=value pairs or a postgresql:// URI";
+		char line[256];
+		one_line(line, sizeof line, why);
+		PQfreemem(err);
+		return sink_reason(s, SINK_ERROR, "postgres %s: %s", q->clean, line);
+	}
+	PQconninfoFree(opts);
+	if (q->table[0] == '\0' || q->table[0] == '.' || q->table[strlen(q->table) - 1] == '.')
+		return sink_reason(s, SINK_ERROR, "postgres %s: \"%s\" is not a table name: name or schema.name",
+		    q->clean, q->table);
+	return SINK_OK;
+}
+
+/* The batch times the store holds for this sink's parts. */
+static enum sink_result
+read_progress(struct sink *s, PGconn *c)
+{
+	struct pg *q = s->ctx;
+	const char *params[1] = { q->id };
+	PGresult *r = NULL;
+	enum sink_result res;
+
+	if (q->done == NULL) {
+		q->done = xcalloc((size_t)s->parts, sizeof *q->done);
+		q->has_done = xcalloc((size_t)s->parts, 1);
+	}
+	res = exec_params(s, c, "SELECT to_regclass('streamjob_progress') IS NOT NULL", 0, NULL,
+	    "reading its progress", &r);
+	if (res != SINK_OK)
+		return res;
+	int exists = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!exists)
+		return SINK_OK;
+	res = exec_params(s, c, "SELECT part, batch_time FROM streamjob_progress WHERE sink = $1",
+	    1, params, "reading its progress", &r);
+	if (res != SINK_OK)
+		return res;
+	for (int i = 0; i < PQntuples(r); i++) {
+		long part = strtol(PQgetvalue(r, i, 0), NULL, 10);
+		if (part < 0 || part >= s->parts)
+			continue;
+		q->done[part] = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		q->has_done[part] = 1;
+	}
+	PQclear(r);
+	return SINK_OK;
+}
+
+static enum sink_result
+pg_open(struct sink *s, int worker, void **conn)
+{
+	struct pg *q = s->ctx;
+	struct pgconn *pc;
+	char why[512];
+	int transient;
+	PGconn *c;
+	enum sink_result r;
+
+	(void)worker;
+	c = pg_connect(q->conninfo, why, sizeof why, &transient);
+	if (c == NULL) {
+		if (transient)
+			return sink_reason(s, SINK_RETRY, "%s", why);
+		return sink_reason(s, SINK_ERROR, "postgres %s: %s", q->clean, why);
+	}
+	if (s->parts > 0 && (r = read_progress(s, c)) != SINK_OK) {
+		PQfinish(c);
+		return r;
+	}
+	pc = xcalloc(1, sizeof *pc);
+	pc->c = c;
+	*conn = pc;
+	return SINK_OK;
+}
+
+static void
+pg_close(struct sink *s, void *conn)
+{
+	struct pgconn *pc = conn;
+
+	(void)s;
+	if (pc == NULL)
+		return;
+	PQfinish(pc->c);
+	free(pc);
+}
+
+/* The first key and the first value that is not null, of every pair of
+ * the batch: the types of a new table's columns. */
+static void
+first_types(const struct sink_batch *b, const char **k, const char **v)
+{
+	*k = *v = NULL;
+	for (int p = 0; p < b->nparts && (*k == NULL || *v == NULL); p++)
+		for (size_t i = 0; i < b->parts[p].n && (*k == NULL || *v == NULL); i++) {
+			struct value e = b->parts[p].v[i];
+			if (e.type != VT_TUPLE || e.n != 2)
+				continue;
+			if (*k == NULL && e.u.items[0].type != VT_NULL)
+				*k = col_type_of_value(e.u.items[0]);
+			if (*v == NULL && e.u.items[1].type != VT_NULL)
+				*v = col_type_of_value(e.u.items[1]);
+		}
+	if (*k == NULL)
+		*k = "text";
+	if (*v == NULL)
+		*v = "text";
+}
+
+/* The table's columns, in a transaction of their own: created from the
+ * batch's first pair when absent, checked when present; and, under a
+ * checkpoint, streamjob_progress created when absent. */
+static enum sink_result
+shape_table(struct sink *s, PGconn *c, const struct sink_batch *b)
+{
+	struct pg *q = s->ctx;
+	const char *params[1] = { q->qtable };
+	PGresult *r = NULL;
+	enum sink_result res;
+	int has_key = 0, has_val = 0, key_unique = 0, n;
+	char *sql;
+
+	if ((res = exec_params(s, c, "BEGIN", 0, NULL, "beginning a transaction", NULL)) != SINK_OK)
+		return res;
+	/* Two jobs creating the same table wait for each other. */
+	res = exec_params(s, c, "SELECT pg_advisory_xact_lock(hashtext('streamjob ' || $1))", 1,
+	    params, "locking the table's creation", NULL);
+	if (res != SINK_OK)
+		goto fail;
+	res = exec_params(s, c,
+	    "SELECT a.attname, t.typname, a.atttypmod, format_type(a.atttypid, a.atttypmod), "
+	    "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisunique "
+	    "AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL "
+	    "AND i.indexprs IS NULL) "
+	    "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+	    "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+	    1, params, "reading the table's columns", &r);
+	if (res != SINK_OK)
+		goto fail;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		const char *name = PQgetvalue(r, i, 0);
+		int is_key = strcmp(name, "key") == 0;
+		if (!is_key && strcmp(name, "value") != 0)
+			continue;
+		struct column *col = is_key ? &q->key : &q->val;
+		if (column_of(col, PQgetvalue(r, i, 1), atoi(PQgetvalue(r, i, 2)),
+		    PQgetvalue(r, i, 3)) != 0) {
+			res = sink_reason(s, SINK_ERROR,
+			    "postgres %s: table %s has a %s column %s; the sink writes bigint, integer, smallint, double precision, real, numeric, text, character varying, boolean, json or jsonb",
+			    q->clean, q->table, PQgetvalue(r, i, 3), name);
+			goto fail;
+		}
+		if (is_key) {
+			has_key = 1;
+			key_unique = strcmp(PQgetvalue(r, i, 4), "t") == 0;
+		} else
+			has_val = 1;
+	}
+	PQclear(r);
+	r = NULL;
+	if (n > 0 && (!has_key || !has_val)) {
+		res = sink_reason(s, SINK_ERROR,
+		    "postgres %s: table %s exists without the columns key and value it needs",
+		    q->clean, q->table);
+		goto fail;
+	}
+	if (n > 0 && !key_unique) {
+		res = sink_reason(s, SINK_ERROR,
+		    "postgres %s: table %s cannot take upserts: its key column must be its primary key or unique",
+		    q->clean, q->table);
+		goto fail;
+	}
+	if (n == 0) {
+		const char *k, *v;
+		first_types(b, &k, &v);
+		sql = xasprintf("CREATE TABLE %s (key %s PRIMARY KEY, value %s)", q->qtable, k, v);
+		res = exec_params(s, c, sql, 0, NULL, "creating the table", NULL);
+		free(sql);
+		if (res != SINK_OK)
+			goto fail;
+		column_of(&q->key, strcmp(k, "bigint") == 0 ? "int8" :
+		    strcmp(k, "double precision") == 0 ? "float8" : strcmp(k, "boolean") == 0 ? "bool" : k,
+		    -1, k);
+		column_of(&q->val, strcmp(v, "bigint") == 0 ? "int8" :
+		    strcmp(v, "double precision") == 0 ? "float8" : strcmp(v, "boolean") == 0 ? "bool" : v,
+		    -1, v);
+	}
+	if (s->parts > 0) {
+		res = exec_params(s, c, "CREATE TABLE IF NOT EXISTS streamjob_progress ("
+		    "sink text NOT NULL, part integer NOT NULL, batch_time bigint NOT NULL, "
+		    "PRIMARY KEY (sink, part))", 0, NULL, "creating streamjob_progress", NULL);
+		if (res != SINK_OK)
+			goto fail;
+	}
+	if ((res = exec_params(s, c, "COMMIT", 0, NULL, "committing the table", NULL)) != SINK_OK)
+		return res;
+	q->shaped = 1;
+	return SINK_OK;
+fail:
+	PQclear(r);
+	if (PQstatus(c) == CONNECTION_OK)
+		PQclear(PQexec(c, "ROLLBACK"));
+	return res;
+}
+
+/* INSERT of n rows into TABLE, upserting; into q->sql. */
+static const char *
+upsert_sql(struct pg *q, size_t n)
+{
+	strbuf_reset(&q->sql);
+	strbuf_addf(&q->sql, "INSERT INTO %s (key, value) VALUES ", q->qtable);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&q->sql, "%s($%zu, $%zu)", i > 0 ? ", " : "", 2 * i + 1, 2 * i + 2);
+	strbuf_adds(&q->sql, " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	return strbuf_str(&q->sql);
+}
+
+static enum sink_result
+prepare(struct sink *s, struct pgconn *pc)
+{
+	struct pg *q = s->ctx;
+	PGresult *r = PQprepare(pc->c, "streamjob_upsert", upsert_sql(q, PG_CHUNK), 0, NULL);
+	enum sink_result res = SINK_OK;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		res = stmt_fail(s, pc->c, r, "preparing the upsert");
+	PQclear(r);
+	if (res == SINK_OK)
+		pc->prepared = 1;
+	return res;
+}
+
+/* Read the results of n statements and of the sync after them; the first
+ * failure decides. */
+static enum sink_result
+read_results(struct sink *s, PGconn *c, int n, const char *what)
+{
+	enum sink_result res = SINK_OK;
+	PGresult *r;
+
+	for (int i = 0; i < n; i++) {
+		while ((r = PQgetResult(c)) != NULL) {
+			ExecStatusType st = PQresultStatus(r);
+			if (res == SINK_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+			    st != PGRES_PIPELINE_ABORTED)
+				res = stmt_fail(s, c, r, what);
+			PQclear(r);
+		}
+		if (PQstatus(c) != CONNECTION_OK)
+			return res != SINK_OK ? res : stmt_fail(s, c, NULL, what);
+	}
+	r = PQgetResult(c);
+	if (r == NULL || PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		if (res == SINK_OK)
+			res = stmt_fail(s, c, r, what);
+	}
+	PQclear(r);
+	return res;
+}
+
+/* Send the statement of the parameters q->off[0..n) (rows n / 2). */
+static int
+send_rows(struct pg *q, PGconn *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		q->params[i] = q->off[i] == (size_t)-1 ? NULL : q->text.data + q->off[i];
+	if (n == 2 * PG_CHUNK)
+		return PQsendQueryPrepared(c, "streamjob_upsert", (int)n, q->params, NULL, NULL, 0);
+	return PQsendQueryParams(c, upsert_sql(q, n / 2), (int)n, NULL, q->params, NULL, NULL, 0);
+}
+
+/* Is key (of hash h) a row of the statement being made? */
+static int
+seen(const struct pg *q, struct value key, uint64_t h)
+{
+	for (size_t i = (size_t)h & (PG_SEEN_SLOTS - 1);; i = (i + 1) & (PG_SEEN_SLOTS - 1)) {
+		const struct seen_slot *sl = &q->seen[i];
+		if (sl->gen != q->gen)
+			return 0;
+		if (sl->hash == h && value_equal(q->rows[sl->row], key))
+			return 1;
+	}
+}
+
+static void
+see(struct pg *q, struct value key, uint64_t h, uint32_t row)
+{
+	size_t i = (size_t)h & (PG_SEEN_SLOTS - 1);
+
+	while (q->seen[i].gen == q->gen)
+		i = (i + 1) & (PG_SEEN_SLOTS - 1);
+	q->seen[i] = (struct seen_slot){ h, q->gen, row };
+	q->rows[row] = key;
+}
+
+/* Send the statement being made, and every PG_PIPELINE_DEPTH statements
+ * read their results. */
+static enum sink_result
+flush_rows(struct sink *s, PGconn *c, size_t *nparams, uint32_t *rows, int *queued)
+{
+	struct pg *q = s->ctx;
+	enum sink_result res;
+
+	if (!send_rows(q, c, *nparams))
+		return stmt_fail(s, c, NULL, "writing");
+	(*queued)++;
+	*nparams = 0;
+	*rows = 0;
+	strbuf_reset(&q->text);
+	q->gen++;
+	if (*queued >= PG_PIPELINE_DEPTH) {
+		if (!PQpipelineSync(c))
+			return stmt_fail(s, c, NULL, "writing");
+		if ((res = read_results(s, c, *queued, "writing")) != SINK_OK)
+			return res;
+		*queued = 0;
+	}
+	return SINK_OK;
+}
+
+/* One part of a batch in one transaction, as one pipeline.  After a
+ * failure the engine closes the connection: the transaction left open
+ * goes with it. */
+static enum sink_result
+write_part(struct sink *s, struct pgconn *pc, struct sink_batch *b, int p)
+{
+	struct pg *q = s->ctx;
+	const struct sink_part *part = &b->parts[p];
+	PGconn *c = pc->c;
+	size_t nparams = 0;
+	uint32_t rows = 0;
+	int queued = 0;
+	enum sink_result res;
+	const char *detail;
+
+	if (PQenterPipelineMode(c) != 1)
+		return stmt_fail(s, c, NULL, "writing");
+	strbuf_reset(&q->text);
+	q->gen++;
+	if (!PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+		return stmt_fail(s, c, NULL, "writing");
+	queued++;
+	for (size_t i = 0; i < part->n; i++) {
+		struct value e = part->v[i], k, v;
+		size_t start, vstart;
+		uint64_t h;
+		if (e.type != VT_TUPLE || e.n != 2) {
+			char reason[300];
+			snprintf(reason, sizeof reason, "postgres %s: not a (key, value) pair", q->clean);
+			sink_record_error(s, b, reason, e);
+			continue;
+		}
+		k = e.u.items[0];
+		v = e.u.items[1];
+		h = value_hash(k);
+		/* A key the statement holds already: it is sent first, so
+		 * this later value is the one that stays. */
+		if (rows == PG_CHUNK || (rows > 0 && seen(q, k, h)))
+			if ((res = flush_rows(s, c, &nparams, &rows, &queued)) != SINK_OK)
+				return res;
+		start = q->text.len;
+		if (k.type == VT_NULL || add_param(q, &q->key, k, &detail) != 0) {
+			misfit(s, b, e, "key", &q->key, k, k.type == VT_NULL ? "" : detail);
+			continue;
+		}
+		vstart = q->text.len;
+		if (v.type != VT_NULL && add_param(q, &q->val, v, &detail) != 0) {
+			q->text.len = start;
+			misfit(s, b, e, "value", &q->val, v, detail);
+			continue;
+		}
+		add_slot(q, &nparams, start, 0);
+		add_slot(q, &nparams, vstart, v.type == VT_NULL);
+		see(q, k, h, rows);
+		rows++;
+	}
+	if (rows > 0 && (res = flush_rows(s, c, &nparams, &rows, &queued)) != SINK_OK)
+		return res;
+	if (s->parts > 0) {
+		char part_s[16], time_s[32];
+		const char *params[3] = { q->id, part_s, time_s };
+		snprintf(part_s, sizeof part_s, "%d", p);
+		snprintf(time_s, sizeof time_s, "%lld", (long long)b->time);
+		if (!PQsendQueryParams(c, "INSERT INTO streamjob_progress (sink, part, batch_time) "
+		    "VALUES ($1, $2, $3) ON CONFLICT (sink, part) DO UPDATE SET batch_time = excluded.batch_time",
+		    3, NULL, params, NULL, NULL, 0))
+			return stmt_fail(s, c, NULL, "writing");
+		queued++;
+	}
+	if (!PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(c))
+		return stmt_fail(s, c, NULL, "writing");
+	queued++;
+	if ((res = read_results(s, c, queued, "writing")) != SINK_OK)
+		return res;
+	PQexitPipelineMode(c);
+	if (s->parts > 0) {
+		q->done[p] = b->time;
+		q->has_done[p] = 1;
+	}
+	return SINK_OK;
+}
+
+static enum sink_result
+pg_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
+{
+	struct pg *q = s->ctx;
+	struct pgconn *pc = conn;
+	enum sink_result res;
+
+	if (q->seen == NULL) {
+		q->seen = xcalloc(PG_SEEN_SLOTS, sizeof *q->seen);
+		q->rows = xcalloc(PG_CHUNK + 1, sizeof *q->rows);
+	}
+	if (!q->shaped && (res = shape_table(s, pc->c, b)) != SINK_OK)
+		goto out;
+	if (!pc->prepared && (res = prepare(s, pc)) != SINK_OK)
+		goto out;
+	res = SINK_OK;
+	for (int p = worker; p < b->nparts; p += s->nconns) {
+		if (b->parts[p].n == 0)
+			continue;
+		/* Stored before a crash, or before a connection was lost
+		 * with the COMMIT's answer: not again. */
+		if (s->parts > 0 && q->has_done[p] && b->time <= q->done[p] &&
+		    (q->recovering || q->retried))
+			continue;
+		if ((res = write_part(s, pc, b, p)) != SINK_OK)
+			break;
+	}
+out:
+	if (res == SINK_RETRY)
+		q->retried = 1;
+	return res;
+}
+
+static enum sink_result
+pg_recover(struct sink *s, int64_t last_committed)
+{
+	struct pg *q = s->ctx;
+
+	(void)last_committed;
+	q->recovering = 1;
+	return SINK_OK;
+}
+
+static void
+pg_free(struct sink *s)
+{
+	struct pg *q = s->ctx;
+
+	if (q == NULL)
+		return;
+	strbuf_release(&q->text);
+	strbuf_release(&q->sql);
+	free(q->off);
+	free(q->params);
+	free(q->seen);
+	free(q->rows);
+	free(q->done);
+	free(q->has_done);
+	free(q->clean);
+	free(q->qtable);
+	free(q->id);
+	free(q);
+}
+
+const struct sink_desc sink_postgres = {
+	.name = "postgres",
+	.flags = SINK_EXACTLY_ONCE | SINK_PER_WORKER,
+	.recovered = "connected; batch stored",
+	.init = pg_init,
+	.open = pg_open,
+	.write = pg_write,
+	.recover = pg_recover,
+	.close = pg_close,
+	.free = pg_free,
+};
+
+/* ---- tables: table NAME = postgres("CONNINFO", "SELECT ..." [, every=10s]) ---- */
+
+/* PostgreSQL's type OIDs (pg_type.dat), which never change. */
+#define OID_BOOL 16
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_JSON 114
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+#define OID_JSONB 3802
+
+static struct value
+field_value(struct arena *a, PGresult *r, int row, int col)
+{
+	const char *text;
+	size_t n;
+	struct value v;
+	char *end;
+
+	if (PQgetisnull(r, row, col))
+		return value_null();
+	text = PQgetvalue(r, row, col);
+	n = (size_t)PQgetlength(r, row, col);
+	switch (PQftype(r, col)) {
+	case OID_INT2: case OID_INT4: case OID_INT8:
+		return value_int(strtoll(text, NULL, 10));
+	case OID_FLOAT4: case OID_FLOAT8:
+		return value_float(strtod(text, NULL));
+	case OID_NUMERIC: {
+		/* an integer when it has no fraction and fits, else a double */
+		long long i;
+		if (strchr(text, '.') == NULL && strchr(text, 'N') == NULL &&
+		    strchr(text, 'I') == NULL) {
+			errno = 0;
+			i = strtoll(text, &end, 10);
+			if (errno == 0 && *end == '\0')
+				return value_int(i);
+		}
+		return value_float(strtod(text, NULL));
+	}
+	case OID_BOOL:
+		return value_bool(text[0] == 't');
+	case OID_JSON: case OID_JSONB:
+		if (json_decode(a, text, n, &v) == 0)
+			return v;
+		break;
+	default:
+		break;
+	}
+	return value_str_copy(a, text, n);
+}
+
+/* Run a table's query, whole, into a new version (registry.h). */
+struct table *postgres_table_read(const struct table_def *, char **err);
+
+struct table *
+postgres_table_read(const struct table_def *def, char **err)
+{
+	char *clean = plan_scrubbed(def->target);
+	char why[512], msg[400];
+	int transient, ncols;
+	struct table *t = NULL;
+	PGresult *r = NULL;
+	PGconn *c;
+
+	c = pg_connect(def->target, why, sizeof why, &transient);
+	if (c == NULL) {
+		*err = xasprintf("table %s: postgres %s: %s", def->name, clean, why);
+		goto out;
+	}
+	/* Read only: the query is a read, nothing else. */
+	PQclear(PQexec(c, "SET default_transaction_read_only = on"));
+	r = PQexecParams(c, def->query, 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		if (primary != NULL)
+			snprintf(msg, sizeof msg, "%s", primary);
+		else if (PQresultStatus(r) == PGRES_COMMAND_OK)
+			snprintf(msg, sizeof msg, "the query gives no rows: a table takes a SELECT");
+		else
+			one_line(msg, sizeof msg, PQerrorMessage(c));
+		*err = xasprintf("table %s: postgres %s: %s", def->name, clean, msg);
+		goto out;
+	}
+	ncols = PQnfields(r);
+	if (ncols != 1 && ncols != 2) {
+		*err = xasprintf("table %s: postgres %s: the query gives %d columns; a table takes 1 (a set) or 2 (keys and values)",
+		    def->name, clean, ncols);
+		goto out;
+	}
+	t = table_version_new(def->name);
+	t->is_map = ncols == 2;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct value k = field_value(t->arena, r, i, 0);
+		struct value v = ncols == 2 ? field_value(t->arena, r, i, 1) : value_bool(1);
+		table_version_put(t, k, v);
+	}
+out:
+	PQclear(r);
+	PQfinish(c);
+	free(clean);
+	return t;
+}
