@@ -180,32 +180,6 @@ fail:
 	strbuf_release(&out);
 }
 
-/* A string argument of a source or sink, without what is secret in it. */
-static void
-print_scrubbed(struct strbuf *sb, const char *s)
-{
-	struct strbuf t = STRBUF_INIT;
-	size_t scheme = url_scheme(s);
-	int ok = 0;
-
-	if (scheme > 0) {
-		scrub_url(&t, s, scheme);
-		ok = 1;
-	} else if (strchr(s, '=') != NULL)
-		scrub_conninfo(&t, s, &ok);
-	if (ok)
-		quote_n(sb, strbuf_str(&t), t.len);
-	else
-		quote(sb, s);
-	strbuf_release(&t);
-}
-
-void
-plan_print_scrubbed(struct strbuf *sb, const char *s)
-{
-	print_scrubbed(sb, s);
-}
-
 char *
 plan_scrubbed(const char *s)
 {
@@ -225,13 +199,24 @@ plan_scrubbed(const char *s)
 	return strbuf_detach(&t);
 }
 
+/* A string argument of a source or sink, quoted, without what is secret
+ * in it. */
+void
+plan_print_scrubbed(struct strbuf *sb, const char *s)
+{
+	char *t = plan_scrubbed(s);
+
+	quote(sb, t);
+	free(t);
+}
+
 int
 plan_string_secret(const char *s)
 {
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	int secret;
 
-	print_scrubbed(&a, s);
+	plan_print_scrubbed(&a, s);
 	quote(&b, s);
 	secret = a.len != b.len || memcmp(strbuf_str(&a), strbuf_str(&b), a.len) != 0;
 	strbuf_release(&a);
@@ -266,7 +251,7 @@ plan_scrub_script(const char *text, size_t len)
 		if (q < end && *q == '"') {
 			char *lit = xstrndup(p + 1, (size_t)(q - p - 1));
 			if (plan_string_secret(lit))
-				print_scrubbed(&sb, lit);
+				plan_print_scrubbed(&sb, lit);
 			else
 				strbuf_add(&sb, p, (size_t)(q + 1 - p));
 			free(lit);
@@ -306,7 +291,7 @@ argval_print(struct strbuf *sb, const struct plan *plan, enum arg_kind kind,
 		break;
 	case ARG_STRING:
 		/* a URL's or conninfo's password is never shown */
-		print_scrubbed(sb, v->s != NULL ? v->s : "");
+		plan_print_scrubbed(sb, v->s != NULL ? v->s : "");
 		break;
 	case ARG_SECRET:
 		strbuf_adds(sb, "...");	/* never shown, nor part of an identity */

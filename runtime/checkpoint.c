@@ -310,6 +310,16 @@ restore_sinks(struct checkpoint *ck, const struct ckpt_manifest *m)
 	return 0;
 }
 
+/* A segment's sources, by its own numbers, as the job's (-1: gone). */
+static void
+map_sources(struct checkpoint *ck, struct redo *r)
+{
+	free(r->map);
+	r->map = xcalloc(r->seg.nsources + 1, sizeof *r->map);
+	for (size_t k = 0; k < r->seg.nsources; k++)
+		r->map[k] = source_index(ck, r->seg.sources[k]);
+}
+
 /* The segments after the manifest's batch: recomputed in order.  A last
  * one without a CUT is closed now with what it holds. */
 static int
@@ -344,9 +354,7 @@ read_journal(struct checkpoint *ck)
 			free(seqs);
 			return -1;
 		}
-		r->map = xcalloc(r->seg.nsources + 1, sizeof *r->map);
-		for (size_t k = 0; k < r->seg.nsources; k++)
-			r->map[k] = source_index(ck, r->seg.sources[k]);
+		map_sources(ck, r);
 	}
 	free(seqs);
 	return 0;
@@ -453,10 +461,7 @@ close_torn_segment(struct checkpoint *ck)
 		fail_report(ck, "journal", err);
 		return -1;
 	}
-	free(r->map);
-	r->map = xcalloc(r->seg.nsources + 1, sizeof *r->map);
-	for (size_t k = 0; k < r->seg.nsources; k++)
-		r->map[k] = source_index(ck, r->seg.sources[k]);
+	map_sources(ck, r);
 	return 0;
 }
 

@@ -79,7 +79,8 @@ struct job {
 	struct event *signal_int, *signal_term;
 	struct event *wake_ev;		/* from other threads: resume, exit */
 	struct event *table_ev;		/* looks at table files for changes */
-	char *table_news;		/* what tables said since the last batch opened */
+	char **table_news;		/* what tables said since the last batch opened */
+	size_t ntable_news;
 	struct batch *current;		/* the batch being filled */
 	uint64_t next_seq;
 	uint64_t first_seq;		/* the first batch this run reads (--batches) */
@@ -420,14 +421,14 @@ on_table_timer(evutil_socket_t fd, short what, void *arg)
 	if (j->stopping)
 		return;		/* no batch will open again */
 	for (int i = 0; i < j->exec->ntables; i++) {
-		char *msg, *all;
-		if (table_slot_poll(j->exec->tables[i], &msg) != TABLE_SAME) {
-			all = j->table_news == NULL ? xstrdup(msg) :
-			    xasprintf("%s\n%s", j->table_news, msg);
-			free(j->table_news);
-			j->table_news = all;
+		char *msg;
+		if (table_slot_poll(j->exec->tables[i], &msg) == TABLE_SAME) {
+			free(msg);
+			continue;
 		}
-		free(msg);
+		j->table_news = xreallocarray(j->table_news, j->ntable_news + 1,
+		    sizeof *j->table_news);
+		j->table_news[j->ntable_news++] = msg;
 	}
 }
 
@@ -435,17 +436,13 @@ on_table_timer(evutil_socket_t fd, short what, void *arg)
 static void
 tell_table_news(struct job *j)
 {
-	char *line, *next;
-
-	if (j->table_news == NULL)
-		return;
-	for (line = j->table_news; line != NULL; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		report_text(j->rep, REPORT_RELOAD, "%s", line);
+	for (size_t i = 0; i < j->ntable_news; i++) {
+		report_text(j->rep, REPORT_RELOAD, "%s", j->table_news[i]);
+		free(j->table_news[i]);
 	}
 	free(j->table_news);
 	j->table_news = NULL;
+	j->ntable_news = 0;
 }
 
 static void

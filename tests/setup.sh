@@ -198,6 +198,15 @@ listening() {
 	    END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
+# The wall clock in milliseconds; has it reached $1?  (A duration a case
+# asks for -- an outage of 5 s -- is awaited as this condition.)
+now_ms() {
+	date +%s%3N
+}
+past() {
+	[ "$(now_ms)" -ge "$1" ]
+}
+
 # Is nothing left unread in the pipe open on this shell's descriptor $1
 # (the reader has taken all that was written)?
 pipe_empty() {
