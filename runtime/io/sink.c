@@ -149,7 +149,12 @@ attempt(struct sink *s, struct sink_batch *b)
 		if (r == SINK_OK && s->desc->commit != NULL)
 			r = s->desc->commit(s, s->conns[w], b->time);
 		if (r != SINK_OK) {
-			close_conn(s, w);
+			/* All of them: a server that went away took the
+			 * others' sessions too, and an idle connection learns
+			 * it only when next used -- in a later batch, as a
+			 * second outage. */
+			for (int c = 0; c < s->nconns; c++)
+				close_conn(s, c);
 			return r;
 		}
 	}

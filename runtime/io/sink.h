@@ -12,8 +12,9 @@
  *
  *   SINK_OK     done;
  *   SINK_RETRY  a transient failure (a refused or dropped connection, a
- *               command that failed): the engine closes the connection,
- *               waits (delays doubling from 100 ms up to 5 s), reports,
+ *               command that failed): the engine closes every connection
+ *               (the others went to the same server, which may have
+ *               dropped them too without their knowing yet), waits (delays doubling from 100 ms up to 5 s), reports,
  *               and tries the batch again, whole, for as long as it
  *               takes; the job holds back meanwhile;
  *   SINK_ERROR  a permanent failure (a command that cannot run, a disk
