@@ -15,6 +15,7 @@
 # shared machine.  PG_BIN says where initdb and pg_ctl are.
 set -u
 cd "$(dirname "$0")"
+. ./lib.sh
 STREAMJOB=${STREAMJOB:-../streamjob}
 runs=${PG_RUNS:-3}
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r | head -1)}
@@ -39,9 +40,6 @@ as_pg "$PG_BIN/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
 conn="host=127.0.0.1 port=$port dbname=postgres user=postgres"
 sql=(psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres)
 
-now() { date +%s.%N; }
-# best TIMES...: the smallest.
-best() { printf '%s\n' "$@" | sort -g | head -1; }
 fresh() {
 	"${sql[@]}" -c 'DROP TABLE IF EXISTS t, streamjob_progress' >/dev/null 2>&1
 }
@@ -62,24 +60,21 @@ for n in 10000 100000 1000000; do
 		t0=$(now)
 		"$STREAMJOB" -q -j1 --once -e "stdin | map (_, 1) | postgres(\"$conn\", \"t\")" \
 		    <"$work/keys" || exit 1
-		t1=$(now)
+		plain+=("$(since "$t0")")
 		check "$n"
-		plain+=("$(echo "$t1 - $t0" | bc -l)")
 		fresh
 		rm -rf "$work/ck"
 		t0=$(now)
 		"$STREAMJOB" -q -j1 --once -e "checkpoint \"$work/ck\"" \
 		    -e "stdin | map (_, 1) | postgres(\"$conn\", \"t\")" <"$work/keys" || exit 1
-		t1=$(now)
+		ck+=("$(since "$t0")")
 		check "$n"
-		ck+=("$(echo "$t1 - $t0" | bc -l)")
 		fresh
 		"${sql[@]}" -c 'CREATE TABLE t (key text PRIMARY KEY, value bigint)'
 		t0=$(now)
 		"${sql[@]}" -c "\\copy t from '$work/pairs'" || exit 1
-		t1=$(now)
+		copy+=("$(since "$t0")")
 		check "$n"
-		copy+=("$(echo "$t1 - $t0" | bc -l)")
 	done
 	naive_rate="—"
 	if [ "$n" -eq 10000 ]; then

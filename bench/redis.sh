@@ -11,6 +11,7 @@
 # REDIS_RUNS (default 3); ratios are what to compare on a shared machine.
 set -u
 cd "$(dirname "$0")"
+. ./lib.sh
 STREAMJOB=${STREAMJOB:-../streamjob}
 runs=${REDIS_RUNS:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/streamjob-redisbench.XXXXXX")
@@ -28,9 +29,6 @@ done
 [ "$up" -eq 1 ] || { echo "redis.sh: redis-server did not start on port $port" >&2; exit 1; }
 cli=(redis-cli -p "$port")
 
-now() { date +%s.%N; }
-# best TIMES...: the smallest.
-best() { printf '%s\n' "$@" | sort -g | head -1; }
 check() {	# N: the hash holds N fields
 	local got
 	got=$("${cli[@]}" hlen b)
@@ -49,9 +47,8 @@ for n in 10000 100000 1000000; do
 		t0=$(now)
 		"$STREAMJOB" -q -j1 --once -e "stdin | map (_, 1) | redis(\"redis://127.0.0.1:$port\", \"b\", mode=\"incr\")" \
 		    <"$work/keys" || exit 1
-		t1=$(now)
+		plain+=("$(since "$t0")")
 		check "$n"
-		plain+=("$(echo "$t1 - $t0" | bc -l)")
 
 		"${cli[@]}" del b '{b}:streamjob_progress' >/dev/null
 		rm -rf "$work/ck"
@@ -59,16 +56,14 @@ for n in 10000 100000 1000000; do
 		"$STREAMJOB" -q -j1 --once -e "checkpoint \"$work/ck\"" \
 		    -e "stdin | map (_, 1) | redis(\"redis://127.0.0.1:$port\", \"b\", mode=\"incr\")" \
 		    <"$work/keys" || exit 1
-		t1=$(now)
+		ck+=("$(since "$t0")")
 		check "$n"
-		ck+=("$(echo "$t1 - $t0" | bc -l)")
 
 		"${cli[@]}" del b >/dev/null
 		t0=$(now)
 		"${cli[@]}" --pipe <"$work/proto" >/dev/null || exit 1
-		t1=$(now)
+		pipe+=("$(since "$t0")")
 		check "$n"
-		pipe+=("$(echo "$t1 - $t0" | bc -l)")
 	done
 	naive_rate="—"
 	if [ "$n" -eq 10000 ]; then

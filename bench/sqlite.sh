@@ -15,25 +15,22 @@
 # printed, best of RUNS.
 set -u
 cd "$(dirname "$0")"
+. ./lib.sh
 STREAMJOB=${STREAMJOB:-../streamjob}
 runs=${SQ_RUNS:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/streamjob-sqbench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
-
 # Best wall time of $runs runs of "$@" (a fresh database each run).
-best() {
-	local b= t0 t1 t
+best_run() {
+	local times=() t0
 	for ((r = 0; r < runs; r++)); do
 		rm -f "$work/b.db" "$work/b.db-wal" "$work/b.db-shm"
 		t0=$(now)
 		"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-		t1=$(now)
-		t=$(echo "$t1 - $t0" | bc -l)
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+		times+=("$(since "$t0")")
 	done
-	echo "$b"
+	best "${times[@]}"
 }
 
 sink_job() {
@@ -61,10 +58,10 @@ printf '%-9s %12s %12s %14s %14s %8s %14s\n' keys "job s" "count s" "sink pairs/
 for n in 10000 100000 1000000; do
 	awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "key%08d\n", (i * 7919) % n }' >"$work/keys"
 	awk '{ print $0 "\t1" }' "$work/keys" >"$work/pairs"
-	tj=$(best sink_job)
+	tj=$(best_run sink_job)
 	[ "$(sqlite3 "$work/b.db" 'SELECT count(*) FROM t')" = "$n" ] || { echo "sink: wrong row count" >&2; exit 1; }
-	tc=$(best count_job)
-	ti=$(best import_tool)
+	tc=$(best_run count_job)
+	ti=$(best_run import_tool)
 	[ "$(sqlite3 "$work/b.db" 'SELECT count(*) FROM t')" = "$n" ] || { echo "import: wrong row count" >&2; exit 1; }
 	sink=$(echo "$n / ($tj - $tc)" | bc -l)
 	imp=$(echo "$n / $ti" | bc -l)

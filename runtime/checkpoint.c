@@ -391,6 +391,16 @@ recover_positions(struct checkpoint *ck, const struct ckpt_manifest *m)
 	}
 }
 
+/* The job's source i by segment r's own number, or -1 if it names none. */
+static int
+segment_number(const struct redo *r, int i)
+{
+	for (size_t k = 0; k < r->seg.nsources; k++)
+		if (r->map[k] == i)
+			return (int)k;
+	return -1;
+}
+
 /* A segment without a CUT is the batch being filled at the crash: close
  * it now, durably, with the positions its records reached.  One cut short
  * before its SOURCES (a crash right after it was created) has no records
@@ -424,17 +434,14 @@ close_torn_segment(struct checkpoint *ck)
 	nids = own ? ck->nsrc : (int)r->seg.nsources;
 	pos = xcalloc((size_t)ck->nsrc + 1, sizeof *pos);
 	for (int i = 0; i < ck->nsrc; i++) {
-		if (ck->after[i].p == NULL)
-			continue;
 		/* The segment names sources by its own numbers. */
-		for (int k = 0; k < nids; k++)
-			if (own ? k == i : r->map[k] == i) {
-				pos[npos].src = (uint32_t)k;
-				pos[npos].data = ck->after[i].p;
-				pos[npos].len = ck->after[i].n;
-				npos++;
-				break;
-			}
+		int k = own ? i : segment_number(r, i);
+		if (ck->after[i].p == NULL || k < 0)
+			continue;
+		pos[npos].src = (uint32_t)k;
+		pos[npos].data = ck->after[i].p;
+		pos[npos].len = ck->after[i].n;
+		npos++;
 	}
 	w = wal_rewrite(ck->dir, r->seg.seq, ids, nids, r->seg.records, r->seg.nrecords, &err);
 	if (w == NULL) {
@@ -540,15 +547,10 @@ checkpoint_open(const struct checkpoint_config *c, enum checkpoint_fail *why)
 			goto fail;
 		}
 	}
-	/* Exactly-once sinks undo what came after the checkpoint. */
-	for (int i = 0; i < ck->nsinks; i++) {
-		struct sink *s = ck->sinks[i].sink;
-		if (s->desc->recover != NULL && ck->last_seq >= 0 &&
-		    s->desc->recover(s, ck->last_time) != SINK_OK) {
-			report_text(c->reporter, REPORT_ERROR, "%s: %s", s->label, s->why);
-			goto fail;
-		}
-	}
+	/* Exactly-once sinks that keep their progress in the store skip a
+	 * recomputed batch it holds. */
+	for (int i = 0; i < ck->nsinks; i++)
+		ck->sinks[i].sink->recovering = ck->last_seq >= 0;
 	ck->running = 1;
 	return ck;
 fail:

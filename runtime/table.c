@@ -92,6 +92,21 @@ table_version_new(const char *name)
 }
 
 struct table *
+table_version_of_query(const char *name, const char *store, int ncols, char **err)
+{
+	struct table *t;
+
+	if (ncols != 1 && ncols != 2) {
+		*err = xasprintf("table %s: %s: the query gives %d columns; a table takes 1 (a set) or 2 (keys and values)",
+		    name, store, ncols);
+		return NULL;
+	}
+	t = table_version_new(name);
+	t->is_map = ncols == 2;
+	return t;
+}
+
+struct table *
 table_ref(struct table *t)
 {
 	if (t != NULL)

@@ -42,6 +42,11 @@ void table_unref(struct table *);
  * and an entry put in it (key and val in its arena, t->arena). */
 struct table *table_version_new(const char *name);
 void table_version_put(struct table *, struct value key, struct value val);
+/* An empty version for a query's rows, which have ncols columns: a set
+ * (1) or a map (2); NULL with *err for any other number.  store names
+ * where the query ran in the message ("sqlite counts.db"). */
+struct table *table_version_of_query(const char *name, const char *store, int ncols,
+    char **err);
 /* Text as a table file's value is read: a number when it reads as one,
  * else a string copied into a. */
 struct value table_text_value(struct arena *a, const char *s, size_t n);

@@ -198,6 +198,34 @@ listening() {
 	    END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
+# PostgreSQL's server programs (initdb, pg_ctl), for the cases that start
+# a server: PG_BIN if set, else the newest of Debian's, else where initdb
+# is on PATH; nothing when there are none.
+pg_bin_dir() {
+	local d
+	if [ -n "${PG_BIN:-}" ]; then
+		echo "$PG_BIN"
+		return
+	fi
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+		[ -x "$d/initdb" ] && { echo "$d"; return; }
+	done
+	if command -v initdb >/dev/null 2>&1; then
+		dirname "$(command -v initdb)"
+	fi
+}
+
+# as_pg COMMAND...: run as the user postgres when the test runs as root
+# (the server refuses root; that user must then reach the scratch
+# directory: chmod 711), else as it is.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
 # The wall clock in milliseconds; has it reached $1?  (A duration a case
 # asks for -- an outage of 5 s -- is awaited as this condition.)
 now_ms() {

@@ -25,9 +25,9 @@
  *
  * Under a checkpoint the engine gives the sink a fixed number of parts
  * (sink.h: parts).  A part's progress row says which batch it holds; when
- * the job restarts from a checkpoint (recover), or a connection was lost
- * after a COMMIT it did not see answered, a recomputed batch a part
- * already holds is skipped for that part.  Without a checkpoint there are
+ * the job restarts from a checkpoint (sink->recovering), or a connection
+ * was lost after a COMMIT it did not see answered, a recomputed batch a
+ * part already holds is skipped for that part.  Without a checkpoint there are
  * no progress rows.
  *
  * TABLE may be "schema.name"; each part is quoted as an identifier.  It
@@ -96,7 +96,6 @@ struct pg {
 	int shaped;		/* the columns are known */
 	struct column key, val;
 	/* exactly-once, under a checkpoint */
-	int recovering;		/* restarted from a checkpoint */
 	int retried;		/* a write failed in this run */
 	int64_t *done;		/* [s->parts]: the batch time each part holds */
 	char *has_done;
@@ -391,9 +390,11 @@ add_text(struct pg *q, const struct column *c, struct value v, const char **deta
 	case COL_JSON:
 		if (v.type == VT_REGEX)
 			return -1;
+		/* JSON text is UTF-8 (bytes that are not come out as
+		 * U+FFFD) with control characters escaped: jsonb refuses
+		 * only the escape \u0000. */
 		value_format_json(&q->text, v);
-		if (!utf8_ok(q->text.data + start, q->text.len - start, &chars) ||
-		    (c->jsonb && json_has_nul(q->text.data + start, q->text.len - start))) {
+		if (c->jsonb && json_has_nul(q->text.data + start, q->text.len - start)) {
 			q->text.len = start;
 			*detail = " (a NUL character or bytes that are not UTF-8)";
 			return -1;
@@ -902,7 +903,7 @@ pg_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
 		/* Stored before a crash, or before a connection was lost
 		 * with the COMMIT's answer: not again. */
 		if (s->parts > 0 && q->has_done[p] && b->time <= q->done[p] &&
-		    (q->recovering || q->retried))
+		    (s->recovering || q->retried))
 			continue;
 		if ((res = write_part(s, pc, b, p)) != SINK_OK)
 			break;
@@ -911,16 +912,6 @@ out:
 	if (res == SINK_RETRY)
 		q->retried = 1;
 	return res;
-}
-
-static enum sink_result
-pg_recover(struct sink *s, int64_t last_committed)
-{
-	struct pg *q = s->ctx;
-
-	(void)last_committed;
-	q->recovering = 1;
-	return SINK_OK;
 }
 
 static void
@@ -949,7 +940,6 @@ const struct sink_desc sink_postgres = {
 	.init = pg_init,
 	.open = pg_open,
 	.write = pg_write,
-	.recover = pg_recover,
 	.close = pg_close,
 	.free = pg_free,
 };
@@ -1014,7 +1004,7 @@ struct table *postgres_table_read(const struct table_def *, char **err);
 struct table *
 postgres_table_read(const struct table_def *def, char **err)
 {
-	char *clean = plan_scrubbed(def->target);
+	char *clean = plan_scrubbed(def->target), *store;
 	char why[512], msg[400];
 	int transient, ncols;
 	struct table *t = NULL;
@@ -1041,13 +1031,11 @@ postgres_table_read(const struct table_def *def, char **err)
 		goto out;
 	}
 	ncols = PQnfields(r);
-	if (ncols != 1 && ncols != 2) {
-		*err = xasprintf("table %s: postgres %s: the query gives %d columns; a table takes 1 (a set) or 2 (keys and values)",
-		    def->name, clean, ncols);
+	store = xasprintf("postgres %s", clean);
+	t = table_version_of_query(def->name, store, ncols, err);
+	free(store);
+	if (t == NULL)
 		goto out;
-	}
-	t = table_version_new(def->name);
-	t->is_map = ncols == 2;
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct value k = field_value(t->arena, r, i, 0);
 		struct value v = ncols == 2 ? field_value(t->arena, r, i, 1) : value_bool(1);

@@ -114,9 +114,6 @@ struct sink_desc {
 	/* SINK_EXACTLY_ONCE: make what write wrote for batch_time durable
 	 * and visible, so it is stored once. */
 	enum sink_result (*commit)(struct sink *, void *conn, int64_t batch_time);
-	/* SINK_EXACTLY_ONCE: after a restart from a checkpoint, undo what
-	 * was written after the batch last_committed (ms).  May be NULL. */
-	enum sink_result (*recover)(struct sink *, int64_t last_committed);
 	/* SINK_EXACTLY_ONCE, kept by the sink itself (append: its file's
 	 * length): its progress after the last commit, as bytes a checkpoint
 	 * keeps; and, on recovery, before anything is written, undo what
@@ -145,6 +142,10 @@ struct sink {
 	 * a store records per part still means the same after a restart.
 	 * 0: no checkpoint, batches come as the executor partitioned them. */
 	int parts;
+	/* Restarted from a checkpoint: the first batches are recomputed, and
+	 * a store that records its progress may hold some already (set
+	 * before the first write; never cleared). */
+	int recovering;
 	/* the engine's */
 	void **conns;
 	char *opened;			/* [nconns] */

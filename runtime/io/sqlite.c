@@ -9,8 +9,8 @@
  * IMMEDIATE, one prepared upsert per pair, and the batch's time recorded
  * in streamjob_progress(sink, part, batch_time) for this sink (its id,
  * plan_sink_id) and part 0; COMMIT is the sink's commit.  After a restart
- * from a checkpoint (recover), a recomputed batch whose time is at or
- * before the recorded one is already in the file and is skipped.
+ * from a checkpoint (sink->recovering), a recomputed batch whose time is
+ * at or before the recorded one is already in the file and is skipped.
  *
  * TABLE is created when absent, its key and value columns typed from the
  * first pair of the first batch: INTEGER, REAL, TEXT, BOOLEAN (stored as
@@ -56,6 +56,12 @@ static const char *const col_names[] = {
 	[COL_TEXT] = "TEXT", [COL_BOOLEAN] = "BOOLEAN", [COL_JSON] = "JSON",
 };
 
+/* A pair to upsert, and its place in the batch. */
+struct row {
+	const struct value *e;
+	size_t ord;
+};
+
 struct sq {
 	const char *path, *table;
 	char *id;			/* the sink's id, its progress row's */
@@ -66,11 +72,12 @@ struct sq {
 	enum col key, val;
 	int in_tx;
 	/* exactly-once */
-	int recovering;			/* restarted from a checkpoint */
 	int64_t done;			/* the batch time the file holds */
 	int have_done;
 	int skipped;			/* the batch being written was */
 	struct strbuf json;
+	struct row *rows;		/* a batch's pairs, to sort; kept */
+	size_t rows_cap;
 };
 
 static enum col
@@ -402,12 +409,6 @@ misfit(struct sink *s, const struct sink_batch *b, struct value e, const char *c
 	sink_record_error(s, b, reason, e);
 }
 
-/* A pair to upsert, and its place in the batch. */
-struct row {
-	const struct value *e;
-	size_t ord;
-};
-
 /* The order of the table's key index (SQLite's: integers before text,
  * text by its bytes), then the batch's: rows go in key order, so the
  * B-tree is filled page after page instead of all over (1,000,000 keys:
@@ -441,13 +442,12 @@ sq_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
 {
 	struct sq *q = conn;
 	enum sink_result r;
-	struct row *rows;
 	size_t nrows = 0, total = 0;
 	int rc;
 
 	(void)worker;
 	q->skipped = 0;
-	if (q->recovering && q->have_done && b->time <= q->done) {
+	if (s->recovering && q->have_done && b->time <= q->done) {
 		/* Recomputed after a crash: the file has it already. */
 		q->skipped = 1;
 		return SINK_OK;
@@ -460,7 +460,11 @@ sq_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
 		return r;
 	for (int p = 0; p < b->nparts; p++)
 		total += b->parts[p].n;
-	rows = xcalloc(total + 1, sizeof *rows);
+	if (total > q->rows_cap) {
+		free(q->rows);
+		q->rows = xreallocarray(NULL, total, sizeof *q->rows);
+		q->rows_cap = total;
+	}
 	for (int p = 0; p < b->nparts; p++)
 		for (size_t i = 0; i < b->parts[p].n; i++) {
 			const struct value *e = &b->parts[p].v[i];
@@ -482,13 +486,14 @@ sq_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
 				misfit(s, b, *e, "value", q->val, v);
 				continue;
 			}
-			rows[nrows].e = e;
-			rows[nrows].ord = nrows;
+			q->rows[nrows].e = e;
+			q->rows[nrows].ord = nrows;
 			nrows++;
 		}
-	qsort(rows, nrows, sizeof *rows, row_cmp);
+	if (nrows > 1)
+		qsort(q->rows, nrows, sizeof *q->rows, row_cmp);
 	for (size_t i = 0; i < nrows; i++) {
-		const struct value *e = rows[i].e;
+		const struct value *e = q->rows[i].e;
 		bind_value(q, q->upsert, 1, q->key, e->u.items[0]);
 		bind_value(q, q->upsert, 2, q->val, e->u.items[1]);
 		rc = sqlite3_step(q->upsert);
@@ -503,10 +508,8 @@ sq_write(struct sink *s, void *conn, struct sink_batch *b, int worker)
 			sink_record_error(s, b, reason, *e);
 			continue;
 		}
-		free(rows);
 		return db_fail(s, rc, "writing the batch");
 	}
-	free(rows);
 	sqlite3_bind_text(q->progress, 1, q->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q->progress, 2, b->time);
 	rc = sqlite3_step(q->progress);
@@ -533,16 +536,6 @@ sq_commit(struct sink *s, void *conn, int64_t batch_time)
 	return SINK_OK;
 }
 
-static enum sink_result
-sq_recover(struct sink *s, int64_t last_committed)
-{
-	struct sq *q = s->ctx;
-
-	(void)last_committed;
-	q->recovering = 1;
-	return SINK_OK;
-}
-
 static void
 sq_free(struct sink *s)
 {
@@ -553,6 +546,7 @@ sq_free(struct sink *s)
 	if (q->db != NULL)
 		sq_close(s, q);
 	strbuf_release(&q->json);
+	free(q->rows);
 	free(q->id);
 	free(q->qtable);
 	free(q);
@@ -566,7 +560,6 @@ const struct sink_desc sink_sqlite = {
 	.open = sq_open,
 	.write = sq_write,
 	.commit = sq_commit,
-	.recover = sq_recover,
 	.close = sq_close,
 	.free = sq_free,
 };
@@ -613,6 +606,7 @@ sqlite_table_read(const struct table_def *def, char **err)
 	sqlite3_stmt *st = NULL;
 	struct table *t = NULL;
 	const char *tail = NULL;
+	char *store;
 	int rc, ncols;
 
 	rc = sqlite3_open_v2(def->target, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
@@ -634,13 +628,11 @@ sqlite_table_read(const struct table_def *def, char **err)
 		goto out;
 	}
 	ncols = sqlite3_column_count(st);
-	if (ncols != 1 && ncols != 2) {
-		*err = xasprintf("table %s: sqlite %s: the query gives %d columns; a table takes 1 (a set) or 2 (keys and values)",
-		    def->name, def->target, ncols);
+	store = xasprintf("sqlite %s", def->target);
+	t = table_version_of_query(def->name, store, ncols, err);
+	free(store);
+	if (t == NULL)
 		goto out;
-	}
-	t = table_version_new(def->name);
-	t->is_map = ncols == 2;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct value k = column_value(t->arena, st, 0);
 		struct value v = ncols == 2 ? column_value(t->arena, st, 1) : value_bool(1);
