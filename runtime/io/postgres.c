@@ -396,7 +396,7 @@ add_text(struct pg *q, const struct column *c, struct value v, const char **deta
 		value_format_json(&q->text, v);
 		if (c->jsonb && json_has_nul(q->text.data + start, q->text.len - start)) {
 			q->text.len = start;
-			*detail = " (a NUL character or bytes that are not UTF-8)";
+			*detail = " (a NUL character, which jsonb cannot hold)";
 			return -1;
 		}
 		break;
